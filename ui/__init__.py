@@ -1,0 +1,1 @@
+"""The Gradio web chat of report-qa."""
