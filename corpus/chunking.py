@@ -72,9 +72,12 @@ def _units(block: Block, text: str, config: ChunkerConfig) -> list[_Unit]:
     return units
 
 
+_SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*$")
+
+
 def _sticky(unit: _Unit) -> bool:
-    """A lead-in ending with ':' belongs with what follows it."""
-    return unit.block.text.rstrip().endswith(":")
+    """A unit whose sentence is not finished ("Bu kapsamda:", "• …olması,") belongs with what follows."""
+    return unit.block.kind != "table" and not _SENTENCE_END.search(unit.block.text.rstrip())
 
 
 def _pack(units: list[_Unit], config: ChunkerConfig) -> list[list[_Unit]]:

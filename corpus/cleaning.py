@@ -149,6 +149,11 @@ def _pdf_lines(raw: str) -> tuple[list[_Line], list[str]]:
     return out, removed
 
 
+def _ends_without_space(block: _RawBlock, line: _Line) -> bool:
+    """A new page after a line with no trailing space starts a new paragraph."""
+    return line.page_start and not block.lines[-1].text[-1:].isspace()
+
+
 def _group_pdf(lines: list[_Line]) -> list[_RawBlock]:
     blocks: list[_RawBlock] = []
     current: _RawBlock | None = None
@@ -177,9 +182,7 @@ def _group_pdf(lines: list[_Line]) -> list[_RawBlock]:
         elif line.page_start and _starts_lower(line.text) and current.kind != "heading":
             # A sentence running over a page break (blank lines around the break don't count).
             current.lines.append(line)
-        elif current.kind == "heading" or pending_blank:
-            open_block("paragraph", line)
-        elif line.page_start and not current.lines[-1].text[-1:].isspace():
+        elif current.kind == "heading" or pending_blank or _ends_without_space(current, line):
             open_block("paragraph", line)
         else:
             current.lines.append(line)
@@ -318,10 +321,10 @@ def clean_text(raw: str, name: str, *, style: Style = "pdf") -> CleanDocument:
 
     deduped: list[_RawBlock] = []
     for block in raw_blocks:
-        if block.kind == "heading" and deduped and deduped[-1].kind == "heading":
-            if deduped[-1].text.casefold() == block.text.casefold():
-                removed.append(block.text)
-                continue
+        repeated = deduped and deduped[-1].kind == "heading" == block.kind
+        if repeated and deduped[-1].text.casefold() == block.text.casefold():
+            removed.append(block.text)
+            continue
         deduped.append(block)
     if style == "pdf":
         deduped = _build_tables(deduped)

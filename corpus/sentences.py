@@ -10,7 +10,7 @@ from corpus.models import Sentence
 ABBREVIATIONS = frozenset(
     {
         "ör", "örn", "vb", "vs", "bkz", "yy", "dr", "prof", "doç", "no", "s", "sf", "vd",
-        "e.g", "i.e", "etc", "mr", "mrs", "ms", "st", "vs", "fig", "cf", "al", "jr", "sr",
+        "e.g", "i.e", "etc", "mr", "mrs", "ms", "st", "fig", "cf", "al", "jr", "sr",
     }
 )
 _CANDIDATE_RE = re.compile(r"[.!?…]+[”’\"')\]]*(?=\s+[\"“‘(\[]?[A-ZÇĞİÖŞÜ0-9•])")

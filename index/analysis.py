@@ -15,7 +15,7 @@ STOPWORDS = frozenset(STOPWORDS_TURKISH) | frozenset(STOPWORDS_EN) | frozenset(
 )
 # Turkish words are long and suffix-heavy: snowball stems, cut to this many characters,
 # conflate inflections the stemmer leaves apart ("paylaşımı", "paylaşımının").
-STEM_PREFIX = 7
+STEM_PREFIX = 5
 
 
 def turkish_casefold(text: str) -> str:

@@ -11,6 +11,8 @@ import numpy as np
 from index.analysis import analyze
 
 log = logging.getLogger(__name__)
+# bm25s logs every build at DEBUG level on its own logger.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 BM25_K1 = 1.2
 BM25_B = 0.75
 

@@ -53,6 +53,9 @@ class Embedder:
 
     def __init__(self, model: str, cache_dir: Path, *, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would clutter every command
 
         self.model_id, folder = resolve_model(model, cache_dir)
         try:
@@ -65,7 +68,7 @@ class Embedder:
             ) from exc
         folder = folder or Path(self._model.tokenizer.name_or_path)
         self.fingerprint = _fingerprint(folder) if folder.exists() else self.model_id
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        self.dimension = int(self._model.get_embedding_dimension())
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         vectors = self._model.encode_query(

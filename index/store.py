@@ -9,6 +9,7 @@ Layout of ``index_dir``::
     builds/<id>/passages.jsonl  passages with sentences and offsets
     builds/<id>/passages.faiss  passage vectors (FAISS's own format)
     builds/<id>/sentences.faiss sentence vectors, for answer selection
+    builds/<id>/centroid.npy    mean passage vector, for abstention
     builds/<id>/bm25/           bm25s's npy/JSON files
 
 A build writes a new ``builds/<id>`` folder, then replaces the ``current`` symlink
@@ -42,7 +43,7 @@ from index.vectors import EXACT_MAX_VECTORS, build_vector_index, load_vector_ind
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 LOCK_TIMEOUT_S = 600.0
 _LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "numpy")
 
@@ -83,6 +84,7 @@ class LoadedIndex:
     sentence_passage: np.ndarray  # sentence row -> passage row
     sentence_position: np.ndarray  # sentence row -> position within its passage
     bm25: BM25Index
+    centroid: np.ndarray  # normalised mean passage vector: how "on topic" a question is
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -219,6 +221,7 @@ def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) 
         passage_index = load_vector_index(build / "passages.faiss")
         sentence_index = load_vector_index(build / "sentences.faiss")
         bm25 = BM25Index.load(build / "bm25", len(passages))
+        centroid = np.load(build / "centroid.npy", allow_pickle=False)
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise CorruptIndexError(f"index in {build} cannot be read: {exc}") from exc
     rows = [(i, j) for i, p in enumerate(passages) for j in range(len(p.sentences))]
@@ -233,6 +236,7 @@ def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) 
         sentence_passage=np.array([i for i, _ in rows], dtype=np.int64),
         sentence_position=np.array([j for _, j in rows], dtype=np.int64),
         bm25=bm25,
+        centroid=centroid,
     )
 
 
@@ -299,6 +303,8 @@ def _build_locked(
                 fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
         save_vector_index(build_vector_index(passage_vectors, exact_max=config.exact_max), tmp / "passages.faiss")
         save_vector_index(build_vector_index(sentence_vectors, exact_max=config.exact_max), tmp / "sentences.faiss")
+        centroid = passage_vectors.mean(axis=0)
+        np.save(tmp / "centroid.npy", (centroid / np.linalg.norm(centroid)).astype(np.float32), allow_pickle=False)
         (tmp / "bm25").mkdir()
         BM25Index.build([p.embed_text for p in passages]).save(tmp / "bm25")
         files = {

@@ -17,10 +17,14 @@ from qa.retrieval import Hit, QueryVector, Retriever
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
 # A further sentence is quoted only when it scores within this margin of the best one.
-SENTENCE_MARGIN = 0.025
+SENTENCE_MARGIN = 0.02
 # Small tie-breakers: a shared (stemmed) word, and the passage's retrieval rank.
 LEXICAL_BONUS = 0.03
 RANK_PENALTY = 0.004
+# Relevance = best sentence similarity + this × similarity to the corpus centroid. The
+# centroid term separates off-topic questions (far from the whole report) from on-topic
+# ones whose best sentence is only moderately similar, as cross-lingual ones often are.
+CENTROID_WEIGHT = 0.5
 _DATE_RE = re.compile(
     r"\b(\d{1,2})\s+(" + "|".join(strings.TURKISH_MONTHS_EN) + r")\s+(\d{4})\b", re.IGNORECASE
 )
@@ -109,7 +113,9 @@ def _quotable(passage: Passage, sentence: Sentence) -> bool:
     return sentence.start not in (passage.sentences[0].start, passage.sentences[1].start)
 
 
-def select_sentences(retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int) -> list[tuple[Hit, Sentence, float]]:
+def select_sentences(
+    retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int
+) -> list[tuple[Hit, Sentence, float]]:
     """Score the sentences of the top passages; return the best, best first."""
     terms = set(analyze(query.text))
     scored: list[tuple[Hit, Sentence, float]] = []
@@ -127,6 +133,13 @@ def select_sentences(retriever: Retriever, query: QueryVector, hits: list[Hit], 
         return []
     best = scored[0][2]
     return [item for item in scored if item[2] >= best - SENTENCE_MARGIN][:limit]
+
+
+def relevance(retriever: Retriever, query: QueryVector, hits: list[Hit]) -> float:
+    """How well the report covers the question; compared with the abstention threshold."""
+    vecs = [_sentence_vectors(retriever, h.row, len(h.passage.sentences)) for h in hits[:ANSWER_PASSAGES]]
+    best = max((float((v @ query.vector).max()) for v in vecs), default=0.0)
+    return best + CENTROID_WEIGHT * float(retriever.index.centroid @ query.vector)
 
 
 def _compose(language: str, quotes: list[tuple[int, Sentence]]) -> str:
@@ -160,8 +173,7 @@ def answer_question(
     query = retriever.embed(text)
     hits = retriever.search(query, k or settings.top_k)
     chosen = select_sentences(retriever, query, hits, settings.answer_sentences)
-    best_sim = max((h.sentence or 0.0 for h in hits[:ANSWER_PASSAGES]), default=0.0)
-    if not chosen or best_sim < settings.abstain_threshold:
+    if not chosen or relevance(retriever, query, hits) < settings.abstain_threshold(lang):
         return Answer(text, lang, False, strings.CANNOT_ANSWER[lang], [], hits, qid)
     chosen.sort(key=lambda item: (item[0].rank, item[1].start))
     citations = [Citation(n, hit.passage, sentence) for n, (hit, sentence, _) in enumerate(chosen, start=1)]

@@ -226,7 +226,8 @@ def search(question: str | None, corpus_dir: Path | None, index_dir: Path | None
         _emit(result)
         return
     for p in result["passages"]:
-        click.echo(f"{p['rank']}. [{p['score']:.4f}] {p['chunk_id']} — {_location(p['section'], p['paragraph'], p['page'])}")
+        where = _location(p["section"], p["paragraph"], p["page"])
+        click.echo(f"{p['rank']}. [{p['score']:.4f}] {p['chunk_id']} — {where}")
         click.echo(f"   {p['text'][:300]}{'…' if len(p['text']) > 300 else ''}\n")
 
 
@@ -267,7 +268,56 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, m
         click.echo(f"    “{c['quote']}”")
     if not result["answered"]:
         for p in result["passages"][:3]:
-            click.echo(f"  · {p['chunk_id']} — {_location(p['section'], p['paragraph'], p['page'])}: {p['text'][:160]}…")
+            where = _location(p["section"], p["paragraph"], p["page"])
+            click.echo(f"  · {p['chunk_id']} — {where}: {p['text'][:160]}…")
+
+
+@cli.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback exposes the chat to the network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
+@click.option("--auth", default=None, metavar="USER:PASSWORD",
+              help="Require HTTP basic authentication [env REPORT_QA_AUTH].")
+def serve(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
+          host: str, port: int, auth: str | None) -> None:
+    """Open the web chat (Gradio) on http://HOST:PORT. Never creates a public share link."""
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    auth = auth or os.environ.get("REPORT_QA_AUTH")
+    credentials = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise UserError("--auth must look like USER:PASSWORD")
+        credentials = (user, password)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"report-qa: warning: binding to {host} exposes the chat to other machines"
+            + ("" if credentials else "; consider --auth USER:PASSWORD"),
+            err=True,
+        )
+    engine = _engine(settings)
+    from ui.app import serve_app
+
+    serve_app(engine, host=host, port=port, auth=credentials)
+
+
+@cli.command()
+@common_options
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="Labelled questions (JSONL) [default: the shipped dev questions].")
+@click.option("--keep", type=click.FloatRange(0.5, 1.0), default=0.95, show_default=True,
+              help="Share of answerable questions that must stay answered.")
+def calibrate(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
+              questions: Path | None, keep: float) -> None:
+    """Compute the abstention thresholds from labelled questions and print them as JSON."""
+    from qa.calibration import DEV_QUESTIONS
+    from qa.calibration import calibrate as run
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    result = run(_engine(settings), questions or DEV_QUESTIONS, keep)
+    _emit({"thresholds": result.thresholds, "declined": result.declined, "counts": result.counts,
+           "env": {f"REPORT_QA_ABSTAIN_THRESHOLD_{k.upper()}": v for k, v in result.thresholds.items()}})
 
 
 def main() -> None:
