@@ -169,11 +169,12 @@ def answer_question(
     """
     settings = retriever.settings
     text = normalize_question(question, settings.max_question_chars)
-    lang = answer_language(language or detect_language(text))
+    detected = detect_language(text)
+    lang = answer_language(language or detected)
     query = retriever.embed(text)
     hits = retriever.search(query, k or settings.top_k)
     chosen = select_sentences(retriever, query, hits, settings.answer_sentences)
-    if not chosen or relevance(retriever, query, hits) < settings.abstain_threshold(lang):
+    if not chosen or relevance(retriever, query, hits) < settings.abstain_threshold(detected):
         return Answer(text, lang, False, strings.CANNOT_ANSWER[lang], [], hits, qid)
     chosen.sort(key=lambda item: (item[0].rank, item[1].start))
     citations = [Citation(n, hit.passage, sentence) for n, (hit, sentence, _) in enumerate(chosen, start=1)]
