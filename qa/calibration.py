@@ -17,6 +17,7 @@ DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
 # The share of answerable questions that must stay answered: the threshold is the
 # relevance at this quantile's complement, so 5% of answerable dev questions fall below.
 KEEP_ANSWERED = 0.95
+OFF_TOPIC_KIND = "off-topic"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,12 @@ class Calibration:
 
 
 def calibrate(engine: Engine, questions_file: Path = DEV_QUESTIONS, keep: float = KEEP_ANSWERED) -> Calibration:
-    """Per-language thresholds that keep ``keep`` of answerable questions answered."""
+    """Per-language abstention thresholds.
+
+    The threshold is the relevance below which ``1 - keep`` of the answerable questions
+    fall, lowered to halfway towards the most relevant off-topic question when that one
+    scores lower still.
+    """
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
     rows = [json.loads(line) for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -47,6 +53,11 @@ def calibrate(engine: Engine, questions_file: Path = DEV_QUESTIONS, keep: float 
         if len(answerable) == 0:
             continue
         threshold = float(np.quantile(answerable, 1 - keep, method="lower"))
+        off_topic = [s for k, s in items if k == OFF_TOPIC_KIND]
+        if off_topic and max(off_topic) < threshold:
+            # Room between the two groups: sit halfway, so paraphrased answerable questions
+            # (less similar than ours) are not declined needlessly.
+            threshold = (threshold + max(off_topic)) / 2
         thresholds[lang] = round(threshold, 3)
         kinds = sorted({k for k, _ in items})
         declined[lang] = {k: round(float(np.mean([s < threshold for kk, s in items if kk == k])), 3) for k in kinds}
