@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from corpus.cleaning import BULLET_PREFIX
 from corpus.models import Block, CleanDocument, Passage, Sentence
 from corpus.sentences import split_sentences
 
@@ -50,7 +51,9 @@ def _slug(name: str) -> str:
 
 
 def _units(block: Block, text: str, config: ChunkerConfig) -> list[_Unit]:
-    sentences = split_sentences(block.text, block.start)
+    # A bullet's "• " marker is not part of its first sentence: quotes should not carry it.
+    skip = len(BULLET_PREFIX) if block.kind == "bullet" and block.text.startswith(BULLET_PREFIX) else 0
+    sentences = split_sentences(block.text[skip:], block.start + skip)
     words = len(block.text.split())
     if block.kind == "table" or words <= config.max_words:
         return [_Unit(block, block.start, block.end, words, sentences)]

@@ -26,6 +26,7 @@ from corpus.models import Block, BlockKind, CleanDocument
 Style = Literal["pdf", "markdown"]
 
 BULLET_CHARS = "•▪◦●‣∙"
+BULLET_PREFIX = "• "  # how bullet items are written in the cleaned text
 _BULLET_RE = re.compile(rf"^\s*[{BULLET_CHARS}]\s*")
 _MD_BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -339,7 +340,7 @@ def _assemble(raw_blocks: list[_RawBlock], name: str, sha: str, removed: list[st
     section = ""
     paragraph = 0
     for raw in raw_blocks:
-        shown = f"• {raw.text}" if raw.kind == "bullet" else raw.text
+        shown = f"{BULLET_PREFIX}{raw.text}" if raw.kind == "bullet" else raw.text
         if raw.kind == "heading":
             section = raw.text
             paragraph = 0

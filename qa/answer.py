@@ -30,8 +30,22 @@ _DATE_RE = re.compile(
 )
 
 
+_MARKUP_RE = re.compile(r"<[^<>]*>")
+
+
+def _has_words(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
 class QuestionError(ValueError):
-    """The question cannot be asked as it is; the message says why."""
+    """The question cannot be asked as it is; the message says why.
+
+    ``code`` ("empty", "too_long", "no_words") lets a UI show the message in its own language.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -81,15 +95,15 @@ class Answer:
 def normalize_question(question: str, max_chars: int) -> str:
     """Clean a raw question or raise QuestionError naming the problem."""
     if not isinstance(question, str):
-        raise QuestionError(strings.EMPTY_QUESTION)
+        raise QuestionError(strings.EMPTY_QUESTION, "empty")
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in question)
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     if not text:
-        raise QuestionError(strings.EMPTY_QUESTION)
+        raise QuestionError(strings.EMPTY_QUESTION, "empty")
     if len(text) > max_chars:
-        raise QuestionError(strings.QUESTION_TOO_LONG.format(n=len(text), limit=max_chars))
-    if not any(c.isalnum() for c in text):
-        raise QuestionError(strings.NO_WORDS)
+        raise QuestionError(strings.QUESTION_TOO_LONG.format(n=len(text), limit=max_chars), "too_long")
+    if not _has_words(text):
+        raise QuestionError(strings.NO_WORDS, "no_words")
     return text
 
 
@@ -173,6 +187,9 @@ def answer_question(
     lang = answer_language(language or detected)
     query = retriever.embed(text)
     hits = retriever.search(query, k or settings.top_k)
+    if not _has_words(_MARKUP_RE.sub(" ", text)):
+        # Nothing but markup ("<img src=x …>"): no question to answer, only passages to show.
+        return Answer(text, lang, False, strings.CANNOT_ANSWER[lang], [], hits, qid)
     chosen = select_sentences(retriever, query, hits, settings.answer_sentences)
     if not chosen or relevance(retriever, query, hits) < settings.abstain_threshold(detected):
         return Answer(text, lang, False, strings.CANNOT_ANSWER[lang], [], hits, qid)

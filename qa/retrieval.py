@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,13 +58,17 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        # Hugging Face fast tokenizers are not safe to call from several threads at once
+        # ("Already borrowed"); the web server answers from a thread pool.
+        self._embed_lock = threading.Lock()
 
     @property
     def size(self) -> int:
         return len(self.index.passages)
 
     def embed(self, text: str) -> QueryVector:
-        return QueryVector(text, self.embedder.encode_queries([text])[0])
+        with self._embed_lock:
+            return QueryVector(text, self.embedder.encode_queries([text])[0])
 
     def _dense(self, q: np.ndarray, depth: int) -> dict[int, float]:
         scores, ids = vectors.search(self.index.passage_index, q[None, :], depth)

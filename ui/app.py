@@ -1,0 +1,239 @@
+"""The Gradio web chat: cited answers, follow-ups, the cited passages, passage search and the /ask API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, cast
+
+import gradio as gr
+
+from qa.answer import QuestionError, normalize_question
+from qa.engine import Engine
+from qa.settings import Retrieval
+from ui import render, strings
+from ui.conversation import Turn, contextual_question, follow_up_language
+from ui.strings import text
+from ui.style import CSS, HEAD, SCROLL_SOURCES_TO_TOP, THEME
+
+log = logging.getLogger(__name__)
+
+# Answers run on the CPU in about a second; two at a time keep the cores busy while the queue
+# holds everyone else in order, and turns requests away beyond its size instead of piling up.
+CONCURRENCY_LIMIT = 2
+QUEUE_MAX_SIZE = 64
+# Engine work (chat, passage search, API) shares one concurrency group: the cores are the limit.
+ENGINE_GROUP = "engine"
+MAX_SEARCH_K = 20
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+
+SearchState = dict[str, Any] | None  # {"hits": [...], "error": str | None} of the last passage search
+
+
+class ChatApp(gr.Blocks):
+    """The chat's Blocks. Gradio 6 takes theme and CSS at launch, so launch() brings its own."""
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("theme", THEME)
+        kwargs.setdefault("css", CSS)
+        kwargs.setdefault("head", HEAD)
+        kwargs.setdefault("footer_links", ["api"])
+        return super().launch(*args, **kwargs)
+
+
+def _mode_choices(lang: str) -> list[tuple[str, str]]:
+    return [(text(lang, f"mode_{mode}"), mode) for mode in RETRIEVAL_MODES]
+
+
+class Handlers:
+    """Event handlers around one engine. Conversation state lives in each session's gr.State."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.max_chars = engine.settings.max_question_chars
+
+    def _ask(self, turns: list[Turn], turn: Turn) -> Turn:
+        """Ask the engine, with the conversation's topic when ``turn`` is a follow-up."""
+        try:
+            message = normalize_question(turn.message, self.max_chars)
+            history = [t.message for t in turns if t.answer is not None]
+            query = contextual_question(history, message, self.max_chars)
+            language = None
+            if query != message:
+                previous = next((t.answer["language"] for t in reversed(turns) if t.answer), None)
+                language = follow_up_language(message, previous)
+            answer = self.engine.ask(query, language=language).to_json()
+        except QuestionError as exc:
+            return replace(turn, error=exc.code)
+        except Exception:
+            # Whatever fails, this session's chat must go on; the traceback belongs in the log.
+            log.exception("answering %r failed", turn.message)
+            return replace(turn, crashed=True)
+        return replace(turn, query=query, answer=answer)
+
+    def respond(
+        self, message: str, turns: list[Turn], lang: str, locked: bool
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+        """Show the question at once, then the cited answer; the interface follows the question's
+        language unless the user picked one."""
+        pending = Turn(id=max((t.id for t in turns), default=0) + 1, message=message or "")
+        yield "", render.chat_messages([*turns, pending], lang), gr.skip(), gr.skip(), gr.skip()
+        turn = self._ask(turns, pending)
+        turns = [*turns, turn]
+        if turn.answer is not None and not locked:
+            lang = strings.ui_language(turn.answer["language"])
+        yield "", render.chat_messages(turns, lang), render.sources_html(turns, lang), turns, lang
+
+    def clear(self, lang: str) -> tuple[list[dict[str, str]], str, list[Turn]]:
+        """Start a new conversation: empty chat, empty sources panel, no turns."""
+        return [], render.sources_html([], lang), []
+
+    def search(self, query: str, k: float, mode: str, lang: str) -> tuple[str, SearchState]:
+        """Rank the report's passages for the Passages tab."""
+        try:
+            retrieval = cast(Retrieval, mode) if mode in RETRIEVAL_MODES else None
+            hits = [h.to_json() for h in self.engine.search(query, k=int(k), mode=retrieval)]
+        except QuestionError as exc:
+            state: SearchState = {"hits": None, "error": str(exc)}
+        else:
+            state = {"hits": hits, "error": None}
+        return render.hits_html(state["hits"], lang, state["error"]), state
+
+    def relabel(self, lang: str, turns: list[Turn], searched: SearchState) -> list[Any]:
+        """Every fixed string and every rendered panel in ``lang``, in the order of ``relabelled`` in build_app."""
+        searched = searched or {"hits": None, "error": None}
+        return [
+            render.header_html(self.engine.index.summary, lang),
+            gr.update(label=text(lang, "language")),
+            gr.update(label=text(lang, "tab_chat")),
+            gr.update(label=text(lang, "tab_passages")),
+            gr.update(label=text(lang, "chat_label"), placeholder=render.placeholder_html(lang),
+                      value=render.chat_messages(turns, lang)),
+            gr.update(label=text(lang, "question_label"), placeholder=text(lang, "question_placeholder")),
+            gr.update(value=text(lang, "send")),
+            gr.update(value=text(lang, "clear")),
+            gr.update(label=text(lang, "examples")),
+            render.sources_html(turns, lang),
+            gr.update(label=text(lang, "search_label"), placeholder=text(lang, "search_placeholder")),
+            gr.update(label=text(lang, "k")),
+            gr.update(label=text(lang, "mode"), choices=_mode_choices(lang)),
+            gr.update(value=text(lang, "search")),
+            render.hits_html(searched["hits"], lang, searched["error"]),
+        ]
+
+    def api_ask(self, question: str, language: str | None = None) -> dict:
+        """Answer ``question`` with numbered citations; the same JSON as ``report-qa ask --json``.
+
+        ``language`` ("tr" or "en") frames the answer; by default, the question's language.
+        """
+        if language not in (None, "", *strings.LANGUAGES):
+            raise gr.Error(strings.API_BAD_LANGUAGE.format(language=language))
+        try:
+            return self.engine.ask(question, language=language or None).to_json()
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from exc
+
+
+def build_app(engine: Engine) -> ChatApp:
+    """The web chat over ``engine``, queued, ready to ``launch()``."""
+    handlers = Handlers(engine)
+    lang = strings.DEFAULT_LANGUAGE
+    private: dict[str, Any] = {"api_visibility": "private"}
+    engine_work: dict[str, Any] = {
+        **private, "concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": ENGINE_GROUP,
+    }
+    with ChatApp(title=strings.PAGE_TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        locked = gr.State(False)  # True once the user picks the interface language
+        searched = gr.State(None)
+
+        with gr.Row(elem_classes="rqa-top"):
+            header = gr.HTML(render.header_html(engine.index.summary, lang), js_on_load=None, scale=5,
+                             elem_id="rqa-header")
+            language = gr.Radio(strings.LANGUAGE_CHOICES, value=lang, label=text(lang, "language"),
+                                scale=0, min_width=230, elem_id="rqa-language")
+        with gr.Tabs():
+            with gr.Tab(text(lang, "tab_chat"), id="chat") as chat_tab, gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label=text(lang, "chat_label"), placeholder=render.placeholder_html(lang),
+                        show_label=False, elem_id="rqa-chat", height=560,
+                        # Messages are HTML built by ui.render with every text escaped; no Markdown,
+                        # LaTeX or custom tags, and Gradio's sanitizer stays on as a second guard.
+                        render_markdown=False, sanitize_html=True, latex_delimiters=[], allow_tags=False,
+                        feedback_options=None, buttons=[],
+                    )
+                    with gr.Row(equal_height=True):
+                        question = gr.Textbox(
+                            label=text(lang, "question_label"), placeholder=text(lang, "question_placeholder"),
+                            max_length=engine.settings.max_question_chars, show_label=False, autofocus=True,
+                            container=False, scale=6, elem_id="rqa-question",
+                        )
+                        send = gr.Button(text(lang, "send"), variant="primary", scale=0, min_width=100,
+                                         elem_id="rqa-send")
+                        clear = gr.Button(text(lang, "clear"), variant="secondary", scale=0, min_width=100,
+                                          elem_id="rqa-clear")
+                    examples = gr.Dataset(
+                        components=["textbox"], samples=[[q] for q in strings.EXAMPLES],
+                        label=text(lang, "examples"), samples_per_page=len(strings.EXAMPLES),
+                        elem_id="rqa-examples",
+                    )
+                with gr.Column(scale=2):
+                    sources = gr.HTML(render.sources_html([], lang), js_on_load=None, elem_id="rqa-sources-panel")
+            with gr.Tab(text(lang, "tab_passages"), id="passages") as passages_tab:
+                with gr.Row(equal_height=True):
+                    query = gr.Textbox(label=text(lang, "search_label"), placeholder=text(lang, "search_placeholder"),
+                                       max_length=engine.settings.max_question_chars, scale=4,
+                                       elem_id="rqa-search")
+                    k = gr.Slider(1, MAX_SEARCH_K, value=engine.settings.top_k, step=1, label=text(lang, "k"),
+                                  scale=1)
+                    mode = gr.Radio(_mode_choices(lang), value=engine.settings.retriever, label=text(lang, "mode"),
+                                    scale=2)
+                    search = gr.Button(text(lang, "search"), variant="primary", scale=0, min_width=100,
+                                       elem_id="rqa-search-button")
+                hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
+
+        ask = {
+            "fn": handlers.respond, "inputs": [question, turns, language, locked],
+            "outputs": [question, chatbot, sources, turns, language], **engine_work,
+        }
+        # The newest turn is at the top of the sources panel: show it.
+        show_newest = {"fn": None, "js": SCROLL_SOURCES_TO_TOP, "queue": False, **private}
+        question.submit(**ask).then(**show_newest)
+        send.click(**ask).then(**show_newest)
+        examples.click(lambda sample: sample[0], [examples], [question], queue=False, **private) \
+            .then(**ask).then(**show_newest)
+        # The Chatbot's own trash icon empties only the chat on the page; both reset the session.
+        clear.click(handlers.clear, [language], [chatbot, sources, turns], queue=False, **private)
+        chatbot.clear(handlers.clear, [language], [chatbot, sources, turns], queue=False, **private)
+
+        search_event = {"fn": handlers.search, "inputs": [query, k, mode, language], "outputs": [hits, searched],
+                        **engine_work}
+        query.submit(**search_event)
+        search.click(**search_event)
+
+        # .input fires only when the user clicks the switch; .change also when an answer moves it.
+        language.input(lambda: True, None, locked, queue=False, **private)
+        relabelled = [header, language, chat_tab, passages_tab, chatbot, question, send, clear,
+                      examples, sources, query, k, mode, search, hits]
+        language.change(handlers.relabel, [language, turns, searched], relabelled, queue=False, **private)
+        demo.load(_browser_language, None, language, queue=False, **private)
+
+        gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=ENGINE_GROUP)
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
+    return demo
+
+
+def _browser_language(request: gr.Request) -> str:
+    """The interface starts in the browser's preferred language (Turkish or English)."""
+    return strings.browser_language(request.headers.get("accept-language"))
+
+
+def serve_app(
+    engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None
+) -> None:
+    """Serve the chat until interrupted. Never creates a public share link."""
+    demo = build_app(engine)
+    log.info("serving the web chat on http://%s:%d", host, port)
+    demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, show_error=False)

@@ -1,0 +1,239 @@
+"""HTML for the chat, the sources panel and the passage search.
+
+Every piece of text that comes from a document or a user goes through ``html.escape`` before it
+is placed in markup; the only tags in the output are the ones written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+from ui.conversation import Turn
+from ui.strings import UI, text, ui_language
+
+# Characters of a passage shown next to a declined answer (the sources panel has the whole text).
+SNIPPET_CHARS = 160
+
+
+def cite_id(turn_id: int, n: int) -> str:
+    """Element id of citation ``n`` of turn ``turn_id`` in the sources panel (unique per page)."""
+    return f"cite-{turn_id}-{n}"
+
+
+def near_id(turn_id: int, rank: int) -> str:
+    """Element id of the ``rank``-th closest passage of a declined turn."""
+    return f"near-{turn_id}-{rank}"
+
+
+def location(item: Mapping[str, Any], lang: str) -> str:
+    """Plain-text location of a citation or passage: section · paragraph · page."""
+    parts = [item.get("section") or text(lang, "section_missing")]
+    if item.get("paragraph") is not None:
+        parts.append(text(lang, "paragraph", n=item["paragraph"]))
+    if item.get("page") is not None:
+        parts.append(text(lang, "page", n=item["page"]))
+    return " · ".join(str(p) for p in parts)
+
+
+def _groups(citations: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Citations grouped by passage, in order of first citation (one passage can hold several quotes)."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for citation in citations:
+        groups.setdefault(citation["chunk_id"], []).append(citation)
+    return list(groups.values())
+
+
+def highlight(passage: str, citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
+    """The escaped passage with each citation's quote (``quote_start:quote_end``) in a ``<mark>``.
+
+    Each mark carries the citation's element id, so ``[n]`` links land on the very sentence. A
+    citation whose span is invalid or overlaps an earlier one gets an empty anchor at the start.
+    """
+    out: list[str] = []
+    anchors: list[str] = []
+    pos = 0
+    for c in sorted(citations, key=lambda c: c.get("quote_start") or 0):
+        n, start, end = int(c["n"]), c.get("quote_start"), c.get("quote_end")
+        if start is None or end is None or not pos <= start < end <= len(passage):
+            anchors.append(f'<span id="{cite_id(turn_id, n)}"></span>')
+            continue
+        out.append(escape(passage[pos:start]))
+        out.append(f'<mark id="{cite_id(turn_id, n)}"><sup class="rqa-mark-n">[{n}]</sup>'
+                   f"{escape(passage[start:end])}</mark>")
+        pos = end
+    out.append(escape(passage[pos:]))
+    return "".join(anchors + out)
+
+
+def _marker(citation: Mapping[str, Any], turn_id: int) -> str:
+    n = int(citation["n"])
+    return (
+        f'<a class="rqa-marker" href="#{cite_id(turn_id, n)}" title="{escape(citation["quote"])}">[{n}]</a>'
+    )
+
+
+def link_markers(answer: str, citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
+    """Escape ``answer`` and turn each citation's ``[n]`` into a link to its passage.
+
+    A marker is looked for after its own quote, so a literal "[1]" inside a quoted sentence
+    (a footnote, say) stays text.
+    """
+    out: list[str] = []
+    pos = 0
+    for citation in citations:
+        marker = f"[{int(citation['n'])}]"
+        quote_at = answer.find(citation.get("quote") or "", pos)
+        search_from = quote_at + len(citation.get("quote") or "") if quote_at >= 0 else pos
+        at = answer.find(marker, search_from)
+        if at < 0:
+            continue
+        out.append(escape(answer[pos:at]))
+        out.append(_marker(citation, turn_id))
+        pos = at + len(marker)
+    out.append(escape(answer[pos:]))
+    return "".join(out)
+
+
+def user_html(message: str) -> str:
+    """A user's message as chat HTML: text only."""
+    return escape(message)
+
+
+def _snippet(passage: str) -> str:
+    flat = " ".join(passage.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS].rstrip() + "…"
+
+
+def _labels(citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
+    return " ".join(f'<a href="#{cite_id(turn_id, int(c["n"]))}">[{int(c["n"])}]</a>' for c in citations)
+
+
+def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
+    """An assistant message: the answer with linked markers and where the cited passages are, or
+    (when the report has no answer) the closest passages."""
+    if answer["answered"]:
+        body = link_markers(answer["answer"], answer["citations"], turn_id)
+        items = "".join(
+            f"<li>{_labels(group, turn_id)} {escape(location(group[0], lang))}</li>"
+            for group in _groups(answer["citations"])
+        )
+        tail = f'<div class="rqa-inline-sources">{escape(text(lang, "sources_inline"))}<ul>{items}</ul></div>'
+    else:
+        body = escape(answer["answer"])
+        items = "".join(
+            f'<li><a href="#{near_id(turn_id, int(p["rank"]))}">{escape(location(p, lang))}</a>'
+            f" — {escape(_snippet(p['text']))}</li>"
+            for p in answer["passages"]
+        )
+        tail = f'<div class="rqa-inline-sources">{escape(text(lang, "closest"))}<ol>{items}</ol></div>'
+    state = "answered" if answer["answered"] else "declined"
+    return f'<div class="rqa-answer rqa-{state}"><p>{body}</p>{tail}</div>'
+
+
+def error_html(turn: Turn, lang: str) -> str:
+    """An assistant message for a question that could not be asked, or a server failure."""
+    message = text(lang, "internal_error") if turn.crashed else question_error(turn.error or "", lang)
+    return f'<div class="rqa-error" role="alert">{escape(message)}</div>'
+
+
+def chat_messages(turns: Iterable[Turn], lang: str) -> list[dict[str, str]]:
+    """The Chatbot value for a session's turns (a pending turn shows only the question)."""
+    messages: list[dict[str, str]] = []
+    for turn in turns:
+        if turn.message.strip():  # a blank submission shows only its error
+            messages.append({"role": "user", "content": user_html(turn.message)})
+        if turn.answer is not None:
+            messages.append({"role": "assistant", "content": answer_html(turn.answer, turn.id, lang)})
+        elif not turn.pending:
+            messages.append({"role": "assistant", "content": error_html(turn, lang)})
+    return messages
+
+
+def _passage_card(element_id: str | None, label: str, item: Mapping[str, Any], body: str, lang: str) -> str:
+    id_attr = f' id="{element_id}"' if element_id else ""
+    return (
+        f'<li{id_attr} class="rqa-passage">'
+        f'<div class="rqa-loc"><span class="rqa-n">{label}</span> '
+        f'<span class="rqa-doc">{escape(item["doc"])}</span> · {escape(location(item, lang))}</div>'
+        f"<blockquote>{body}</blockquote></li>"
+    )
+
+
+def _turn_sources(turn: Turn, number: int, lang: str) -> str:
+    answer = turn.answer or {}
+    head = (
+        f'<div class="rqa-turn-head"><span class="rqa-turn-no">{escape(text(lang, "turn_heading", n=number))}</span>'
+        f'<q class="rqa-question">{escape(turn.message)}</q></div>'
+    )
+    if turn.query and turn.query != turn.message.strip():
+        head += f'<p class="rqa-context">{escape(text(lang, "searched_as"))} <q>{escape(turn.query)}</q></p>'
+    if answer.get("answered"):
+        cards = "".join(
+            _passage_card(None, _labels(group, turn.id), group[0], highlight(group[0]["text"], group, turn.id), lang)
+            for group in _groups(answer["citations"])
+        )
+        note = f'<p class="rqa-note">{escape(text(lang, "cited"))}</p>'
+    else:
+        cards = "".join(
+            _passage_card(near_id(turn.id, int(p["rank"])), f"#{int(p['rank'])}", p, escape(p["text"]), lang)
+            for p in answer.get("passages", [])
+        )
+        note = f'<p class="rqa-note rqa-declined-note">{escape(text(lang, "declined"))}</p>'
+    return f'<section class="rqa-turn" id="turn-{turn.id}">{head}{note}<ol class="rqa-list">{cards}</ol></section>'
+
+
+def sources_html(turns: Sequence[Turn], lang: str) -> str:
+    """The sources panel: every answered turn's cited (or closest) passages, newest first."""
+    asked = [(number, t) for number, t in enumerate(turns, start=1) if t.answer is not None]
+    title = f'<h2 class="rqa-panel-title">{escape(text(lang, "sources_title"))}</h2>'
+    if not asked:
+        return f'<div class="rqa-sources">{title}<p class="rqa-empty">{escape(text(lang, "sources_empty"))}</p></div>'
+    sections = "".join(_turn_sources(t, number, lang) for number, t in reversed(asked))
+    return f'<div class="rqa-sources">{title}{sections}</div>'
+
+
+def hits_html(hits: Sequence[Mapping[str, Any]] | None, lang: str, error: str | None = None) -> str:
+    """Ranked passages from the Passages tab (``Hit.to_json()`` dicts), or a prompt or an error."""
+    if error is not None:
+        message = escape(text(lang, "search_error", message=error))
+        return f'<div class="rqa-hits"><p class="rqa-error" role="alert">{message}</p></div>'
+    if not hits:
+        return f'<div class="rqa-hits"><p class="rqa-empty">{escape(text(lang, "search_empty"))}</p></div>'
+    items = "".join(
+        f'<li class="rqa-passage rqa-hit">'
+        f'<div class="rqa-loc"><span class="rqa-n">#{int(h["rank"])}</span> '
+        f'<span class="rqa-score">{escape(text(lang, "score", score=format(float(h["score"]), ".4f")))}</span> '
+        f'<code>{escape(h["chunk_id"])}</code> · {escape(location(h, lang))}</div>'
+        f'<blockquote>{escape(h["text"])}</blockquote></li>'
+        for h in hits
+    )
+    return f'<div class="rqa-hits"><ol class="rqa-list">{items}</ol></div>'
+
+
+def placeholder_html(lang: str) -> str:
+    """What the empty chat shows."""
+    return (
+        f'<div class="rqa-placeholder"><h3>{escape(text(lang, "chat_welcome"))}</h3>'
+        f'<p>{escape(text(lang, "chat_placeholder"))}</p></div>'
+    )
+
+
+def header_html(summary: Mapping[str, Any], lang: str) -> str:
+    """Title, a one-line explanation and the status line naming the loaded index."""
+    # "2026-11-25T19:23:33+0000" reads better as "2026-11-25 19:23".
+    built = str(summary["built_at"])[:16].replace("T", " ")
+    status = text(lang, "status", documents=summary["documents"], passages=summary["passages"],
+                  model=summary["model"], built_at=built)
+    return (
+        f'<div class="rqa-header"><h1>{escape(text(lang, "title"))}</h1>'
+        f'<p>{escape(text(lang, "subtitle"))}</p>'
+        f'<p class="rqa-status">{escape(status)}</p></div>'
+    )
+
+
+def question_error(code: str, lang: str) -> str:
+    """The message for a QuestionError ``code`` in ``lang``."""
+    key = f"error_{code}"
+    return text(lang, key) if key in UI[ui_language(lang)] else text(lang, "question_error", message=code)
