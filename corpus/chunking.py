@@ -15,6 +15,11 @@ from corpus.models import Block, CleanDocument, Passage, Sentence
 from corpus.sentences import split_sentences
 
 
+# Bump when cleaning or chunking changes what passages come out, so that existing
+# indexes are seen as stale and rebuilt.
+ALGORITHM_VERSION = 2
+
+
 @dataclass(frozen=True)
 class ChunkerConfig:
     """Chunking settings; they are recorded in the index manifest."""
@@ -31,7 +36,8 @@ class ChunkerConfig:
             )
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        """The settings plus the algorithm version, as recorded in the index manifest."""
+        return {**asdict(self), "algorithm": ALGORITHM_VERSION}
 
 
 @dataclass
