@@ -14,10 +14,9 @@ from corpus.cleaning import BULLET_PREFIX
 from corpus.models import Block, CleanDocument, Passage, Sentence
 from corpus.sentences import split_sentences
 
-
 # Bump when cleaning or chunking changes what passages come out, so that existing
 # indexes are seen as stale and rebuilt.
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,8 @@ def _units(block: Block, text: str, config: ChunkerConfig) -> list[_Unit]:
         count += n
     if group:
         units.append(_Unit(block, group[0].start, group[-1].end, count, group))
+    if units:
+        units[0].start = block.start  # the first part keeps the bullet marker, as an unsplit bullet does
     return units
 
 

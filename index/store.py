@@ -13,7 +13,14 @@ Layout of ``index_dir``::
     builds/<id>/bm25/           bm25s's npy/JSON files
 
 A build writes a new ``builds/<id>`` folder, then replaces the ``current`` symlink
-with ``os.replace``: a killed build never touches the index in use.
+with ``os.replace``: a killed build never touches the index in use. The next build
+(under the lock) removes whatever a killed one left behind.
+
+Nothing is unpickled: passages and the manifest are JSON, vectors are FAISS's own
+format, arrays are ``.npy`` read with ``allow_pickle=False``. Every file's sha256 is
+in the manifest and checked before anything is loaded; the manifest has its own
+checksum. An index built from another corpus, model, chunker setting or format is
+never used: ``load_index`` refuses it and ``ensure_index`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -35,7 +43,7 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
-from corpus import ChunkerConfig, CorpusError, Passage, chunk_document, load_corpus
+from corpus import ChunkerConfig, CleanDocument, CorpusError, Passage, chunk_document, load_corpus
 from corpus.loader import Problem, corpus_files
 from index.bm25 import BM25Index
 from index.embedder import Embedder
@@ -45,6 +53,10 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
 LOCK_TIMEOUT_S = 600.0
+# Files every build has; a manifest that does not list them all is not trusted.
+REQUIRED_FILES = ("passages.jsonl", "passages.faiss", "sentences.faiss", "centroid.npy")
+# What the user should do when an index cannot be repaired automatically.
+_TMP_LINK_PREFIX = ".current-"
 _LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "numpy")
 
 
@@ -165,56 +177,105 @@ def _read_manifest(build: Path) -> dict[str, Any]:
     sha_path = build / "manifest.sha256"
     try:
         raw = manifest_path.read_bytes()
-        expected = sha_path.read_text().strip()
+        expected = sha_path.read_text(encoding="ascii", errors="replace").strip()
     except OSError as exc:
         raise CorruptIndexError(f"index manifest missing in {build}: {exc.strerror}") from exc
     if hashlib.sha256(raw).hexdigest() != expected:
-        raise CorruptIndexError(f"index manifest in {build} does not match its checksum")
+        raise CorruptIndexError(f"index manifest in {build} does not match its checksum (damaged)")
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
+        manifest = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptIndexError(f"index manifest in {build} is not valid JSON") from exc
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise CorruptIndexError(f"index manifest in {build} has no valid list of file checksums")
+    missing = [name for name in REQUIRED_FILES if name not in files]
+    if missing:
+        raise CorruptIndexError(f"index manifest in {build} does not cover {', '.join(missing)}")
+    return manifest
 
 
 def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
-    for rel, expected in manifest.get("files", {}).items():
+    root = build.resolve()
+    for rel, expected in manifest["files"].items():
         path = build / rel
+        if not path.resolve().is_relative_to(root):
+            raise CorruptIndexError(f"index manifest in {build} names a file outside the index: {rel}")
         if not path.is_file():
             raise CorruptIndexError(f"index file missing: {path}")
         if _sha256_file(path) != expected:
             raise CorruptIndexError(f"index file damaged (checksum mismatch): {path}")
 
 
-def check_index(config: IndexConfig, embedder: Embedder) -> str | None:
-    """None when the current index can be used, else the reason it cannot."""
-    build = current_build(config.index_dir)
-    if build is None:
-        return f"no index in {config.index_dir}"
-    try:
-        manifest = _read_manifest(build)
-    except CorruptIndexError as exc:
-        return str(exc)
-    wanted = _identity(config, embedder)
+def _stale_reason(manifest: dict[str, Any], wanted: dict[str, Any]) -> str | None:
+    labels = {
+        "format_version": "another index format version",
+        "model": "another embedding model",
+        "chunker": "another chunker setting",
+        "corpus_sha256": "another corpus (documents were added, changed or removed)",
+    }
     for key, value in wanted.items():
         if manifest.get(key) != value:
-            return f"index was built with another {key.replace('_', ' ')}"
+            return f"index was built with {labels.get(key, 'another ' + key.replace('_', ' '))}"
+    return None
+
+
+def _checked_build(
+    config: IndexConfig, embedder: Embedder, verify: bool, build: Path | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """``build`` (default: the current one) and its manifest, once both are known to be usable.
+
+    Raises:
+        StaleIndexError, CorruptIndexError
+    """
+    build = build or current_build(config.index_dir)
+    if build is None:
+        raise CorruptIndexError(f"no index in {config.index_dir}")
+    manifest = _read_manifest(build)
+    reason = _stale_reason(manifest, _identity(config, embedder))
+    if reason is not None:
+        raise StaleIndexError(reason)
+    if verify:
+        _verify_files(build, manifest)
+    return build, manifest
+
+
+def check_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) -> str | None:
+    """None when the current index can be used, else the reason it cannot.
+
+    With ``verify`` (the default) every index file is checked against its recorded sha256,
+    so a damaged file is found here and not at load time.
+    """
+    try:
+        _checked_build(config, embedder, verify)
+    except IndexStoreError as exc:
+        return str(exc)
     return None
 
 
 def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) -> LoadedIndex:
     """Load the current index, refusing one that is stale or damaged.
 
+    A build that a concurrent ``build_index`` swaps out while it is being read is read
+    again from the new ``current``.
+
     Raises:
         StaleIndexError, CorruptIndexError: see the message; ``ensure_index`` rebuilds.
     """
-    reason = check_index(config, embedder)
-    if reason is not None:
-        raise StaleIndexError(reason) if "another" in reason else CorruptIndexError(reason)
     build = current_build(config.index_dir)
-    assert build is not None  # check_index returned None
-    manifest = _read_manifest(build)
-    if verify:
-        _verify_files(build, manifest)
+    try:
+        return _load_build(config, embedder, verify, build)
+    except CorruptIndexError:
+        now = current_build(config.index_dir)
+        if now is None or now == build:
+            raise
+        return _load_build(config, embedder, verify, now)  # swapped while we read it: read the new one
+
+
+def _load_build(config: IndexConfig, embedder: Embedder, verify: bool, build: Path | None) -> LoadedIndex:
+    build, manifest = _checked_build(config, embedder, verify, build)
     try:
         with (build / "passages.jsonl").open(encoding="utf-8") as fh:
             passages = [Passage.from_dict(json.loads(line)) for line in fh]
@@ -227,6 +288,9 @@ def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) 
     rows = [(i, j) for i, p in enumerate(passages) for j in range(len(p.sentences))]
     if passage_index.ntotal != len(passages) or sentence_index.ntotal != len(rows):
         raise CorruptIndexError(f"index in {build} has vector counts that do not match its passages")
+    dims = {passage_index.d, sentence_index.d, int(centroid.shape[0]) if centroid.ndim == 1 else -1}
+    if dims != {embedder.dimension}:
+        raise CorruptIndexError(f"index in {build} has vectors of another dimension than the model's")
     return LoadedIndex(
         path=build,
         manifest=manifest,
@@ -258,13 +322,24 @@ def build_index(
         CorpusError: the corpus folder is missing or has no usable document.
         IndexStoreError: another process holds the lock for too long.
     """
+    with _locked(config.index_dir):
+        return _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None))
+
+
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """Hold the index lock: one build at a time per index folder, across processes.
+
+    The lock is an OS file lock, released by the kernel when its holder dies, so a killed
+    build never blocks the next one.
+    """
     try:
-        with _lock(config.index_dir):
-            return _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None))
+        with _lock(index_dir):
+            yield
     except Timeout as exc:
         raise IndexStoreError(
-            f"another report-qa process has been building {config.index_dir} for over "
-            f"{LOCK_TIMEOUT_S:.0f} s; wait for it or remove {config.index_dir / '.lock'} if it died"
+            f"another report-qa process has been building {index_dir} for over "
+            f"{LOCK_TIMEOUT_S:.0f} s; wait for it to finish, or stop it and try again"
         ) from exc
 
 
@@ -280,7 +355,7 @@ def _build_locked(
 
     t0 = time.perf_counter()
     on_stage("chunking")
-    passages = [p for doc in loaded.documents for p in chunk_document(doc, config.chunker)]
+    passages, documents, problems = _chunk_all(loaded.documents, config, list(loaded.problems))
     sentences = [s.text for p in passages for s in p.sentences]
     timings["chunk_s"] = time.perf_counter() - t0
 
@@ -314,9 +389,9 @@ def _build_locked(
             **identity,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "corpus_dir": str(config.corpus_dir),
-            "documents": [{"name": d.name, "sha256": d.sha256} for d in loaded.documents],
-            "skipped": [{"path": p.path, "reason": p.reason} for p in loaded.problems],
-            "counts": {"documents": len(loaded.documents), "passages": len(passages), "sentences": len(sentences)},
+            "documents": [{"name": d.name, "sha256": d.sha256} for d in documents],
+            "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
+            "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
             "embedding_dimension": embedder.dimension,
             "libraries": _library_versions(),
             "files": files,
@@ -331,9 +406,42 @@ def _build_locked(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _remove_old_builds(builds, keep=final)
+    _remove_leftovers(config.index_dir, keep=final)
     timings["write_s"] = time.perf_counter() - t0
-    return BuildReport(final, len(loaded.documents), len(passages), len(sentences), loaded.problems, timings)
+    return BuildReport(final, len(documents), len(passages), len(sentences), problems, timings)
+
+
+def _chunk_all(
+    documents: list[CleanDocument], config: IndexConfig, problems: list[Problem]
+) -> tuple[list[Passage], list[CleanDocument], list[Problem]]:
+    """Chunk every document; one whose passage ids clash with an earlier one's is skipped.
+
+    Passage ids come from file names ("Rapor.txt" and "rapor.md" both give "rapor-001"),
+    and a citation must name exactly one passage.
+    """
+    passages: list[Passage] = []
+    kept: list[CleanDocument] = []
+    owner: dict[str, str] = {}
+    for doc in documents:
+        chunks = chunk_document(doc, config.chunker)
+        if not chunks:
+            problems.append(Problem(doc.name, "no passages: the document has only headings; add its text"))
+            continue
+        clash = next((p.chunk_id for p in chunks if p.chunk_id in owner), None)
+        if clash is not None:
+            problems.append(Problem(
+                doc.name,
+                f"its passage ids ({clash}, …) clash with those of {owner[clash]}, whose file name "
+                "differs only in case, punctuation or extension: rename one of them",
+            ))
+            log.warning("skipped %s: passage ids clash with %s", doc.name, owner[clash])
+            continue
+        owner.update((p.chunk_id, doc.name) for p in chunks)
+        passages.extend(chunks)
+        kept.append(doc)
+    if not passages:
+        raise CorpusError(f"no passages in {config.corpus_dir}: every document was skipped")
+    return passages, kept, problems
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -344,7 +452,7 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _point_current(index_dir: Path, build: Path) -> None:
-    tmp_link = index_dir / f".current-{uuid.uuid4().hex[:8]}"
+    tmp_link = index_dir / f"{_TMP_LINK_PREFIX}{uuid.uuid4().hex[:8]}"
     tmp_link.symlink_to(build.relative_to(index_dir))
     os.replace(tmp_link, index_dir / "current")
     dir_fd = os.open(index_dir, os.O_RDONLY)
@@ -354,11 +462,13 @@ def _point_current(index_dir: Path, build: Path) -> None:
         os.close(dir_fd)
 
 
-def _remove_old_builds(builds: Path, keep: Path) -> None:
-    """Delete superseded builds and leftovers of killed ones (we hold the lock)."""
-    for path in builds.iterdir():
+def _remove_leftovers(index_dir: Path, keep: Path) -> None:
+    """Delete superseded builds and what killed builds left behind (we hold the lock)."""
+    for path in (index_dir / "builds").iterdir():
         if path != keep:
             shutil.rmtree(path, ignore_errors=True)
+    for link in index_dir.glob(f"{_TMP_LINK_PREFIX}*"):
+        link.unlink(missing_ok=True)
 
 
 def ensure_index(
@@ -368,10 +478,19 @@ def ensure_index(
     show_progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> LoadedIndex:
-    """Load the index, building or rebuilding it first when missing, stale or damaged."""
+    """Load the index, building or rebuilding it first when missing, stale or damaged.
+
+    Processes that start together build once: whoever gets the lock second finds the
+    index fresh and only loads it.
+    """
     try:
         return load_index(config, embedder)
     except IndexStoreError as exc:
         log.warning("%s; rebuilding the index", exc)
-    build_index(config, embedder, show_progress=show_progress, on_stage=on_stage)
-    return load_index(config, embedder)
+    with _locked(config.index_dir):
+        try:
+            return load_index(config, embedder)  # another process rebuilt it while we waited
+        except IndexStoreError:
+            pass
+        _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None))
+        return load_index(config, embedder)

@@ -37,6 +37,10 @@ def _has_words(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
+# A raw question longer than this many times the limit is refused before it is cleaned.
+RAW_LENGTH_FACTOR = 4
+
+
 class QuestionError(ValueError):
     """The question cannot be asked as it is; the message says why.
 
@@ -93,10 +97,17 @@ class Answer:
 
 
 def normalize_question(question: str, max_chars: int) -> str:
-    """Clean a raw question or raise QuestionError naming the problem."""
+    """Clean a raw question or raise QuestionError naming the problem.
+
+    Control and format characters (NUL, escapes, zero-width and bidi marks) and lone surrogates
+    (JSON allows "\\ud800"; no tokenizer can encode it) become spaces.
+    """
     if not isinstance(question, str):
         raise QuestionError(strings.EMPTY_QUESTION, "empty")
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in question)
+    if len(question) > RAW_LENGTH_FACTOR * max_chars:
+        # Far too long even before cleaning: refuse without walking megabytes of text.
+        raise QuestionError(strings.QUESTION_TOO_LONG.format(n=len(question), limit=max_chars), "too_long")
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in question)
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     if not text:
         raise QuestionError(strings.EMPTY_QUESTION, "empty")

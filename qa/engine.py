@@ -38,6 +38,8 @@ class Engine:
         return cls(settings, embedder, index, Retriever(index, embedder, settings))
 
     def search(self, question: str, k: int | None = None, mode: Retrieval | None = None) -> list[Hit]:
+        if k is not None and k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
         text = normalize_question(question, self.settings.max_question_chars)
         return self.retriever.search(self.retriever.embed(text), k or self.settings.top_k, mode)
 

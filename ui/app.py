@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa.answer import QuestionError, normalize_question
 from qa.engine import Engine
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 # holds everyone else in order, and turns requests away beyond its size instead of piling up.
 CONCURRENCY_LIMIT = 2
 QUEUE_MAX_SIZE = 64
+# No request to this app needs more than a few kilobytes (questions are at most 2,000 characters
+# and there are no uploads); anything over this is refused with 413 before it is read.
+MAX_REQUEST_BYTES = 1 << 20
 # Engine work (chat, passage search, API) shares one concurrency group: the cores are the limit.
 ENGINE_GROUP = "engine"
 MAX_SEARCH_K = 20
@@ -31,10 +35,47 @@ RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 SearchState = dict[str, Any] | None  # {"hits": [...], "error": str | None} of the last passage search
 
 
+class RequestSizeLimit:
+    """ASGI middleware: refuse request bodies over ``max_bytes`` (413) before they are read."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            body = f"request body over the limit of {self.max_bytes} bytes".encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        received = 0
+
+        async def limited_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:  # a chunked body that grows past the limit
+                    return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
 class ChatApp(gr.Blocks):
     """The chat's Blocks. Gradio 6 takes theme and CSS at launch, so launch() brings its own."""
 
     def launch(self, *args: Any, **kwargs: Any) -> Any:
+        app_kwargs = dict(kwargs.get("app_kwargs") or {})
+        app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
+                                    Middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)]
+        kwargs["app_kwargs"] = app_kwargs
         kwargs.setdefault("theme", THEME)
         kwargs.setdefault("css", CSS)
         kwargs.setdefault("head", HEAD)
