@@ -17,7 +17,7 @@ from corpus import CorpusError
 from index.embedder import EmbedderError
 from index.store import IndexStoreError
 from qa import strings
-from qa.answer import QuestionError
+from qa.answer import QuestionError, normalize_question
 from qa.settings import Settings
 
 log = logging.getLogger("report_qa")
@@ -108,6 +108,15 @@ def _emit(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
+def _check_question(question: str | None, settings: Settings) -> None:
+    """Refuse a bad QUESTION before the model and index are loaded (that takes seconds)."""
+    if question is not None:
+        try:
+            normalize_question(question, settings.max_question_chars)
+        except QuestionError as exc:
+            raise UserError(str(exc)) from exc
+
+
 def _run_batch(path: Path, handle: Callable[[str, Any], dict[str, Any]]) -> None:
     failures = 0
     for number, item, error in _read_queries(path):
@@ -117,6 +126,9 @@ def _run_batch(path: Path, handle: Callable[[str, Any], dict[str, Any]]) -> None
                 continue
             except QuestionError as exc:
                 error = str(exc)
+            except Exception as exc:  # one line must not cost the answers to all the others
+                log.debug("line %d of %s failed", number, path, exc_info=True)
+                error = f"internal error ({type(exc).__name__}); run with -vv for details"
         failures += 1
         qid = item.get("id") if item else None
         click.echo(f"report-qa: {path}:{number}: {error}", err=True)
@@ -143,6 +155,8 @@ def cli(verbose: int) -> None:
     _quiet_libraries()
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="report-qa: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
 
 
 @cli.command()
@@ -209,11 +223,13 @@ def search(question: str | None, corpus_dir: Path | None, index_dir: Path | None
     if question is None and queries is None:
         raise UserError(strings.EMPTY_QUESTION + " (or pass --queries FILE)")
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model, retriever=retriever)
+    _check_question(question, settings)
     engine = _engine(settings)
 
     def handle(text: str, qid: Any) -> dict[str, Any]:
         hits = engine.search(text, k)
-        return {"id": qid, "question": text, "passages": [h.to_json() for h in hits]}
+        cleaned = normalize_question(text, settings.max_question_chars)
+        return {"id": qid, "question": cleaned, "passages": [h.to_json() for h in hits]}
 
     if queries is not None:
         _run_batch(queries, handle)
@@ -245,6 +261,7 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, m
     if question is None and queries is None:
         raise UserError(strings.EMPTY_QUESTION + " (or pass --queries FILE)")
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    _check_question(question, settings)
     engine = _engine(settings)
 
     def handle(text: str, qid: Any) -> dict[str, Any]:
@@ -278,7 +295,8 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, m
               help="Address to bind; anything but loopback exposes the chat to the network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
 @click.option("--auth", default=None, metavar="USER:PASSWORD",
-              help="Require HTTP basic authentication [env REPORT_QA_AUTH].")
+              help="Require a login (Gradio's login page; API clients pass the same credentials) "
+                   "[env REPORT_QA_AUTH].")
 def serve(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
           host: str, port: int, auth: str | None) -> None:
     """Open the web chat (Gradio) on http://HOST:PORT. Never creates a public share link."""
@@ -318,6 +336,8 @@ def calibrate(corpus_dir: Path | None, index_dir: Path | None, model: str | None
     result = run(_engine(settings), questions or DEV_QUESTIONS, keep)
     _emit({"thresholds": result.thresholds, "declined": result.declined, "counts": result.counts,
            "env": {f"REPORT_QA_ABSTAIN_THRESHOLD_{k.upper()}": v for k, v in result.thresholds.items()}})
+
+
 
 
 def main() -> None:
