@@ -18,6 +18,7 @@ from index.embedder import EmbedderError
 from index.store import IndexStoreError
 from qa import strings
 from qa.answer import QuestionError, normalize_question
+from qa.eval_cli import eval_command
 from qa.settings import Settings
 
 log = logging.getLogger("report_qa")
@@ -157,6 +158,7 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="report-qa: %(levelname)s: %(message)s", stream=sys.stderr)
 
 
+cli.add_command(eval_command, "eval")
 
 
 @cli.command()

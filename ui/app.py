@@ -15,6 +15,7 @@ from qa.engine import Engine
 from qa.settings import Retrieval
 from ui import render, strings
 from ui.conversation import Turn, contextual_question, follow_up_language
+from ui.eval_tab import build_eval_tab
 from ui.strings import text
 from ui.style import CSS, HEAD, SCROLL_SOURCES_TO_TOP, THEME
 
@@ -234,6 +235,7 @@ def build_app(engine: Engine) -> ChatApp:
                     search = gr.Button(text(lang, "search"), variant="primary", scale=0, min_width=100,
                                        elem_id="rqa-search-button")
                 hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
+            build_eval_tab(engine)
 
         ask = {
             "fn": handlers.respond, "inputs": [question, turns, language, locked],
