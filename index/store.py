@@ -57,7 +57,7 @@ LOCK_TIMEOUT_S = 600.0
 REQUIRED_FILES = ("passages.jsonl", "passages.faiss", "sentences.faiss", "centroid.npy")
 # What the user should do when an index cannot be repaired automatically.
 _TMP_LINK_PREFIX = ".current-"
-_LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "numpy")
+_LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy")
 
 
 class IndexStoreError(Exception):

@@ -18,6 +18,7 @@ from index.embedder import EmbedderError
 from index.store import IndexStoreError
 from qa import strings
 from qa.answer import QuestionError, normalize_question
+from qa.bench_cli import bench_command
 from qa.eval_cli import eval_command
 from qa.settings import Settings
 
@@ -340,6 +341,7 @@ def calibrate(corpus_dir: Path | None, index_dir: Path | None, model: str | None
            "env": {f"REPORT_QA_ABSTAIN_THRESHOLD_{k.upper()}": v for k, v in result.thresholds.items()}})
 
 
+cli.add_command(bench_command, "bench")
 
 
 def main() -> None:

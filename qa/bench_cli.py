@@ -1,0 +1,111 @@
+"""``report-qa bench``: the click command (the measurements live in qa.bench)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+# The largest scale the bench accepts: a million passages fits in memory on a 24 GiB machine.
+MAX_SCALE = 2_000_000
+
+
+def _parse_scales(value: str | None) -> tuple[int, ...]:
+    if not value:
+        return ()
+    out = []
+    for part in value.replace("_", "").split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        factor = 1
+        if part[-1] in "km":
+            factor = 1000 if part[-1] == "k" else 1_000_000
+            part = part[:-1]
+        try:
+            n = int(float(part) * factor)
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not a number of passages (e.g. 10000,100000,1000000)") from None
+        if not 100 <= n <= MAX_SCALE:
+            raise click.BadParameter(f"each scale must be between 100 and {MAX_SCALE:,} passages, got {n:,}")
+        out.append(n)
+    return tuple(out)
+
+
+def _options(func):
+    """--corpus and --model as in the other commands (defined here: qa.cli imports this module)."""
+    options = [
+        click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
+                     help="Folder of .txt/.md documents [env REPORT_QA_CORPUS_DIR; default: the bundled report]."),
+        click.option("--index-dir", type=click.Path(path_type=Path), default=None,
+                     help="Work folder for the bench's own index build [default: a temporary folder]; "
+                          "never your real index."),
+        click.option("--model", default=None,
+                     help="Embedding model name or local path [env REPORT_QA_MODEL; default: multilingual-e5-small]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command("bench")
+@_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--scale", "scale", default=None, metavar="N,...",
+              help="Also measure synthetic corpora of these many passages (e.g. 10000,100000,1000000).")
+@click.option("--quick", is_flag=True,
+              help="A fast smoke run: 20 warm questions, 1 cold start, 50 scaling queries, no model-build timing.")
+@click.option("--questions", "n_questions", type=click.IntRange(1, 100_000), default=None,
+              help="Warm-latency questions (the dev questions, repeated) [default: 200; --quick: 20].")
+@click.option("--cold-runs", type=click.IntRange(1, 20), default=None,
+              help="Cold-start runs (median reported) [default: 3; --quick: 1].")
+@click.option("--scale-queries", type=click.IntRange(10, 10_000), default=None,
+              help="Queries per scaling measurement [default: 200; --quick: 50].")
+@click.option("--ann", type=click.Choice(["ivf-flat", "hnsw"]), default=None,
+              help="Approximate index for the scaling runs [default: index.vectors.APPROX_KIND].")
+@click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
+@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the JSON result to this file.")
+def bench_command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
+                  scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
+                  scale_queries: int | None, ann: str | None, skip_model_build: bool,
+                  out_path: Path | None) -> None:
+    """Measure index build, cold start, warm latency, memory and scaling on this machine.
+
+    The report's index is rebuilt in a temporary folder (or under --index-dir); the model
+    cache is reused. Timings depend on what else the machine runs:
+    the load average is printed before and after.
+    """
+    from corpus import CorpusError
+    from index.embedder import EmbedderError
+    from index.store import IndexStoreError
+    from qa.bench import SCALE_QUERIES, BenchOptions, render_table, run_bench
+    from qa.cli import UserError, _quiet_libraries, _settings
+
+    _quiet_libraries()
+    scales = _parse_scales(scale)
+    opts = BenchOptions(
+        scales=scales,
+        questions=n_questions or (20 if quick else 200),
+        cold_runs=cold_runs or (1 if quick else 3),
+        quick=quick,
+        model_build=not (quick or skip_model_build),
+        scale_queries=scale_queries or (50 if quick else SCALE_QUERIES),
+        ann=ann,
+        work_dir=index_dir,
+    )
+    settings = _settings(corpus_dir=corpus_dir, model=model)
+
+    def log(message: str) -> None:
+        click.echo(f"bench: {message}", err=True)
+
+    try:
+        result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
+    except (CorpusError, EmbedderError, IndexStoreError) as exc:
+        raise UserError(str(exc)) from exc
+    text = json.dumps(result, ensure_ascii=False, indent=None if as_json else 2)
+    if out_path is not None:
+        out_path.write_text(text + "\n", encoding="utf-8")
+    click.echo(text if as_json else render_table(result))
