@@ -139,6 +139,19 @@ def _run_batch(path: Path, handle: Callable[[str, Any], dict[str, Any]]) -> None
         raise UserError(f"{failures} line(s) of {path} could not be answered; see the errors above")
 
 
+def _single_or_batch(
+    question: str | None, queries: Path | None, handle: Callable[[str, Any], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Answer one QUESTION (returned for printing) or a whole --queries file (printed here)."""
+    if queries is not None:
+        _run_batch(queries, handle)
+        return None
+    try:
+        return handle(question or "", None)
+    except QuestionError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def _location(section: str, paragraph: int | None, page: int | None) -> str:
     parts = [section or "—"]
     if paragraph is not None:
@@ -234,13 +247,9 @@ def search(question: str | None, corpus_dir: Path | None, index_dir: Path | None
         cleaned = normalize_question(text, settings.max_question_chars)
         return {"id": qid, "question": cleaned, "passages": [h.to_json() for h in hits]}
 
-    if queries is not None:
-        _run_batch(queries, handle)
+    result = _single_or_batch(question, queries, handle)
+    if result is None:
         return
-    try:
-        result = handle(question or "", None)
-    except QuestionError as exc:
-        raise UserError(str(exc)) from exc
     if as_json:
         _emit(result)
         return
@@ -270,13 +279,9 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, m
     def handle(text: str, qid: Any) -> dict[str, Any]:
         return engine.ask(text, language=lang, qid=qid).to_json()
 
-    if queries is not None:
-        _run_batch(queries, handle)
+    result = _single_or_batch(question, queries, handle)
+    if result is None:
         return
-    try:
-        result = handle(question or "", None)
-    except QuestionError as exc:
-        raise UserError(str(exc)) from exc
     if as_json:
         _emit(result)
         return
