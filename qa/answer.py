@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -138,6 +139,12 @@ def _quotable(passage: Passage, sentence: Sentence) -> bool:
     return sentence.start not in (passage.sentences[0].start, passage.sentences[1].start)
 
 
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> frozenset[str]:
+    """Analysed terms of a passage sentence; cached, as the same sentences recur across questions."""
+    return frozenset(analyze(text))
+
+
 def select_sentences(
     retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int
 ) -> list[tuple[Hit, Sentence, float]]:
@@ -150,7 +157,7 @@ def select_sentences(
         for sentence, sim in zip(sentences, sims, strict=True):
             if not _quotable(hit.passage, sentence):
                 continue
-            overlap = len(terms & set(analyze(sentence.text))) / len(terms) if terms else 0.0
+            overlap = len(terms & _terms(sentence.text)) / len(terms) if terms else 0.0
             score = float(sim) + LEXICAL_BONUS * overlap - RANK_PENALTY * (hit.rank - 1)
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
