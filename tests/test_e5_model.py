@@ -144,10 +144,9 @@ def paragraphs(nano) -> list[str]:
 # --------------------------------------------------------------------------- folder
 
 
-def test_build_is_fast_and_folder_is_complete(built: tuple[Path, Path, float, bool]) -> None:
-    cache, path, seconds, fresh = built
+def test_model_folder_is_complete(built: tuple[Path, Path, float, bool]) -> None:
+    cache, path, _seconds, _fresh = built
     assert path == default_model_dir(cache)
-    assert seconds < (60 if fresh else 5)
     for name in (
         "config.json",
         "model.safetensors",
