@@ -144,13 +144,14 @@ def corpus_hash(corpus_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _library_versions() -> dict[str, str]:
-    out = {}
-    for name in _LIBRARIES:
+def library_versions(names: tuple[str, ...] = _LIBRARIES) -> dict[str, str | None]:
+    """Installed version of each distribution in ``names`` (None when not installed)."""
+    out: dict[str, str | None] = {}
+    for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
-            out[name] = "absent"
+            out[name] = None
     return out
 
 
@@ -393,7 +394,7 @@ def _build_locked(
             "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
             "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
             "embedding_dimension": embedder.dimension,
-            "libraries": _library_versions(),
+            "libraries": library_versions(),
             "files": files,
         }
         raw = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")

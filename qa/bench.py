@@ -43,7 +43,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -142,12 +141,9 @@ def _cpu_model() -> str:
 def machine_info() -> dict[str, Any]:
     import psutil
 
-    libs = {}
-    for name in _LIBRARIES:
-        try:
-            libs[name] = version(name)
-        except PackageNotFoundError:
-            libs[name] = None
+    from index.store import library_versions
+
+    libs = library_versions(_LIBRARIES)
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
