@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.cleaning import Style, clean_text
+from corpus.errors import ReportQAError
 from corpus.models import CleanDocument
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 _UNSAFE_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-class CorpusError(Exception):
+class CorpusError(ReportQAError):
     """The corpus as a whole cannot be used (missing folder, no usable document)."""
 
 

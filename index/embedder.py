@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import ReportQAError
+
 log = logging.getLogger(__name__)
 
 # The alias that means "our offline rebuild of intfloat/multilingual-e5-small".
@@ -54,7 +56,7 @@ _MAX_BATCH = 64
 _ORT_OPTIMIZATION = "ORT_ENABLE_BASIC"
 
 
-class EmbedderError(Exception):
+class EmbedderError(ReportQAError):
     """The embedding model cannot be loaded."""
 
 

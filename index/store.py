@@ -44,6 +44,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from corpus import ChunkerConfig, CleanDocument, CorpusError, Passage, chunk_document, load_corpus
+from corpus.errors import ReportQAError
 from corpus.loader import Problem, corpus_files
 from index.bm25 import BM25Index
 from index.embedder import Embedder
@@ -60,7 +61,7 @@ _TMP_LINK_PREFIX = ".current-"
 _LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy")
 
 
-class IndexStoreError(Exception):
+class IndexStoreError(ReportQAError):
     """The index cannot be used; the message says why and what to do."""
 
 

@@ -7,13 +7,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 
 from corpus import Passage, Sentence
+from corpus.errors import ReportQAError
 from index.analysis import analyze
 from qa import strings
 from qa.language import answer_language, detect_language
 from qa.retrieval import Hit, QueryVector, Retriever
+from qa.settings import CENTROID_WEIGHT
 
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
@@ -22,10 +23,6 @@ SENTENCE_MARGIN = 0.02
 # Small tie-breakers: a shared (stemmed) word, and the passage's retrieval rank.
 LEXICAL_BONUS = 0.03
 RANK_PENALTY = 0.004
-# Relevance = best sentence similarity + this × similarity to the corpus centroid. The
-# centroid term separates off-topic questions (far from the whole report) from on-topic
-# ones whose best sentence is only moderately similar, as cross-lingual ones often are.
-CENTROID_WEIGHT = 0.5
 _DATE_RE = re.compile(
     r"\b(\d{1,2})\s+(" + "|".join(strings.TURKISH_MONTHS_EN) + r")\s+(\d{4})\b", re.IGNORECASE
 )
@@ -42,15 +39,14 @@ def _has_words(text: str) -> bool:
 RAW_LENGTH_FACTOR = 4
 
 
-class QuestionError(ValueError):
+class QuestionError(ReportQAError, ValueError):
     """The question cannot be asked as it is; the message says why.
 
     ``code`` ("empty", "too_long", "no_words") lets a UI show the message in its own language.
     """
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code)
 
 
 @dataclass(frozen=True)
@@ -127,11 +123,6 @@ def _english_dates(text: str) -> list[str]:
     return out
 
 
-def _sentence_vectors(retriever: Retriever, row: int, count: int) -> np.ndarray:
-    first = int(np.searchsorted(retriever.index.sentence_passage, row))
-    return retriever.index.sentence_index.reconstruct_n(first, count)
-
-
 def _quotable(passage: Passage, sentence: Sentence) -> bool:
     """Table captions and column-name lines say nothing on their own."""
     if passage.kind != "table":
@@ -153,7 +144,7 @@ def select_sentences(
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
         sentences = hit.passage.sentences
-        sims = _sentence_vectors(retriever, hit.row, len(sentences)) @ query.vector
+        sims = retriever.sentence_vectors(hit.row) @ query.vector
         for sentence, sim in zip(sentences, sims, strict=True):
             if not _quotable(hit.passage, sentence):
                 continue
@@ -169,9 +160,9 @@ def select_sentences(
 
 def relevance(retriever: Retriever, query: QueryVector, hits: list[Hit]) -> float:
     """How well the report covers the question; compared with the abstention threshold."""
-    vecs = [_sentence_vectors(retriever, h.row, len(h.passage.sentences)) for h in hits[:ANSWER_PASSAGES]]
+    vecs = [retriever.sentence_vectors(h.row) for h in hits[:ANSWER_PASSAGES]]
     best = max((float((v @ query.vector).max()) for v in vecs), default=0.0)
-    return best + CENTROID_WEIGHT * float(retriever.index.centroid @ query.vector)
+    return best + CENTROID_WEIGHT * float(retriever.centroid @ query.vector)
 
 
 def _compose(language: str, quotes: list[tuple[int, Sentence]]) -> str:

@@ -31,6 +31,7 @@ import numpy as np
 from ir_measures import RR, Qrel, ScoredDoc, Success, nDCG
 
 from corpus import Passage, Sentence, load_corpus
+from corpus.errors import ReportQAError
 from index.analysis import turkish_casefold
 from index.embedder import Embedder
 from qa.answer import Answer, QuestionError, answer_question, normalize_question
@@ -71,7 +72,7 @@ def default_questions_path() -> Path:
 # ---------------------------------------------------------------- question files
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(ReportQAError, ValueError):
     """A question file cannot be used. ``problems`` lists every problem, each naming its line."""
 
     def __init__(self, problems: Sequence[str]) -> None:
@@ -80,7 +81,7 @@ class QuestionFileError(ValueError):
         super().__init__(self.problems[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
 
 
-class CorpusMismatchError(ValueError):
+class CorpusMismatchError(ReportQAError, ValueError):
     """The index's passages do not come from the documents the evidence was located in."""
 
 

@@ -66,6 +66,17 @@ class Retriever:
     def size(self) -> int:
         return len(self.index.passages)
 
+    @property
+    def centroid(self) -> np.ndarray:
+        """The normalised mean passage vector: how "on topic" a question is."""
+        return self.index.centroid
+
+    def sentence_vectors(self, row: int) -> np.ndarray:
+        """The vectors of passage ``row``'s sentences, in order."""
+        count = len(self.index.passages[row].sentences)
+        first = int(np.searchsorted(self.index.sentence_passage, row))
+        return self.index.sentence_index.reconstruct_n(first, count)
+
     def embed(self, text: str) -> QueryVector:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])

@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus import ChunkerConfig, default_corpus_dir
 from index.embedder import DEFAULT_MODEL
 from index.store import IndexConfig
+from qa.modes import RetrievalMode
 
-Retrieval = Literal["hybrid", "dense", "bm25"]
+# Kept as an alias: annotations across the code base say ``Retrieval``.
+Retrieval = RetrievalMode
+EmbedBackend = Literal["auto", "onnx", "onnx-int8", "torch"]
+# Relevance = best sentence similarity + this × similarity to the corpus centroid. The
+# centroid term separates off-topic questions (far from the whole report) from on-topic
+# ones whose best sentence is only moderately similar, as cross-lingual ones often are.
+CENTROID_WEIGHT = 0.5
 
 
 def _default_cache_dir() -> Path:
@@ -39,7 +46,9 @@ class Settings(BaseSettings):
     chunk_target_words: int = Field(170, description="Passages are packed up to about this many words.")
     chunk_min_words: int = Field(60, description="Shorter passages are merged into a neighbour when possible.")
     chunk_max_words: int = Field(250, description="Longer paragraphs are split between sentences.")
-    retriever: Retrieval = Field("hybrid", description="Retrieval mode: hybrid (dense + BM25), dense or bm25.")
+    retriever: RetrievalMode = Field(
+        RetrievalMode.HYBRID, description="Retrieval mode: hybrid (dense + BM25), dense or bm25."
+    )
     top_k: int = Field(5, description="Passages returned by search and shown with answers.")
     rrf_k: int = Field(20, description="Reciprocal-rank-fusion constant (smaller favours top ranks).")
     weight_dense: float = Field(1.0, description="Fusion weight of dense passage similarity.")
@@ -47,8 +56,9 @@ class Settings(BaseSettings):
     weight_bm25: float = Field(0.5, description="Fusion weight of BM25.")
     abstain_threshold_tr: float = Field(
         1.261,
-        description="Decline a Turkish question whose relevance (best sentence similarity + "
-        "0.5 × similarity to the corpus centroid) is below this; calibrated on the dev questions (README).",
+        description=f"Decline a Turkish question whose relevance (best sentence similarity + "
+        f"{CENTROID_WEIGHT} × similarity to the corpus centroid) is below this; calibrated on the dev "
+        "questions (README).",
     )
     abstain_threshold_en: float = Field(
         1.191,
@@ -57,6 +67,23 @@ class Settings(BaseSettings):
     )
     answer_sentences: int = Field(3, description="At most this many sentences are quoted in an answer.")
     max_question_chars: int = Field(2000, description="Longer questions are refused.")
+    embed_backend: EmbedBackend = Field(
+        "auto",
+        description="Embedding backend: auto/onnx (the e5 encoder as an ONNX graph), torch "
+        "(sentence-transformers) or onnx-int8 (faster, less accurate).",
+    )
+    embed_threads: int | None = Field(None, ge=1, description="Compute threads for embedding [default: all cores].")
+    embed_spin: bool = Field(
+        False,
+        description="Let onnxruntime's idle threads spin: a little faster on an idle machine, "
+        "much slower on a busy one.",
+    )
+    allow_download: bool = Field(
+        False, description="Let sentence-transformers fetch a hub model (offline by default)."
+    )
+    auth: SecretStr | None = Field(
+        None, description="USER:PASSWORD required by `serve` for the page and the API (never logged)."
+    )
 
     @field_validator("top_k")
     @classmethod

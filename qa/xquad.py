@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ChunkerConfig
+from corpus.errors import ReportQAError
 from index.embedder import Embedder
 from index.store import IndexConfig, LoadedIndex, ensure_index
 from qa.answer import normalize_question
@@ -52,7 +53,7 @@ CHUNKER = ChunkerConfig(min_words=1, target_words=2000, max_words=2000)
 LIMIT_SEED = 20240601
 
 
-class XquadError(ValueError):
+class XquadError(ReportQAError, ValueError):
     """The XQuAD files cannot be used, or a paragraph did not become exactly one passage."""
 
 
