@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from index.embedder import Embedder
 from index.store import LoadedIndex, ensure_index
-from qa.answer import Answer, answer_question, normalize_question
-from qa.retrieval import Hit, Retrieval, Retriever
+from qa.answer import Answer, normalize_question
+from qa.answerers import Answerer, AnswerRequest, make_answerer
+from qa.language import answer_language, detect_language
+from qa.modes import RetrievalMode
+from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,7 @@ class Engine:
     embedder: Embedder
     index: LoadedIndex
     retriever: Retriever
+    answerer: Answerer
 
     @classmethod
     def load(
@@ -35,13 +39,56 @@ class Engine:
         """Load the model and the index, building the index first if it is missing or stale."""
         embedder = Embedder(settings.model, settings.cache_dir.expanduser())
         index = ensure_index(settings.index_config(), embedder, show_progress=show_progress, on_stage=on_stage)
-        return cls(settings, embedder, index, Retriever(index, embedder, settings))
+        retriever = Retriever(index, embedder, settings)
+        return cls(settings, embedder, index, retriever, make_answerer(settings.answerer, retriever, settings))
 
-    def search(self, question: str, k: int | None = None, mode: Retrieval | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, mode: RetrievalMode | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``question`` (default: ``settings.top_k``).
+
+        Raises:
+            QuestionError: the question is empty, too long or has no words.
+        """
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         text = normalize_question(question, self.settings.max_question_chars)
         return self.retriever.search(self.retriever.embed(text), k or self.settings.top_k, mode)
 
-    def ask(self, question: str, *, language: str | None = None, qid: str | None = None) -> Answer:
-        return answer_question(self.retriever, question, language=language, qid=qid)
+    def prepare(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        qid: str | None = None,
+        mode: RetrievalMode | None = None,
+        query: QueryVector | None = None,
+    ) -> AnswerRequest:
+        """Clean, detect the language of, embed and retrieve for ``question``.
+
+        ``query`` is the question's vector when the caller embedded it already (evaluation
+        embeds all questions in batches).
+
+        Raises:
+            QuestionError: the question is empty, too long or has no words.
+        """
+        text = normalize_question(question, self.settings.max_question_chars)
+        detected = detect_language(text)
+        query = query if query is not None and query.text == text else self.retriever.embed(text)
+        hits = self.retriever.search(query, self.settings.top_k, mode)
+        return AnswerRequest(text, detected, answer_language(language or detected), query, hits, qid)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        qid: str | None = None,
+        mode: RetrievalMode | None = None,
+        query: QueryVector | None = None,
+    ) -> Answer:
+        """Answer ``question`` with the configured answerer (see :meth:`prepare` for the arguments).
+
+        Raises:
+            QuestionError: the question is empty, too long or has no words.
+        """
+        request = self.prepare(question, language=language, qid=qid, mode=mode, query=query)
+        return self.answerer.answer(request)

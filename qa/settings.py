@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         description="The same threshold for English (and any other non-Turkish) questions; "
         "cross-lingual similarities run lower.",
     )
+    answerer: str = Field(
+        "extractive", description="How answers are made: 'extractive' quotes the report's own sentences."
+    )
     answer_sentences: int = Field(3, description="At most this many sentences are quoted in an answer.")
     max_question_chars: int = Field(2000, description="Longer questions are refused.")
     embed_backend: EmbedBackend = Field(

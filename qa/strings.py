@@ -24,4 +24,69 @@ TURKISH_MONTHS_EN = {
 EMPTY_QUESTION = "the question is empty: type a question about the report"
 QUESTION_TOO_LONG = "the question has {n} characters, over the limit of {limit}: shorten it"
 NO_WORDS = "the question has no letters or digits: type a question in words"
-BAD_K = "-k must be between 1 and {limit}, got {k}"
+
+# Messages of the command line, in English and Turkish; `cli_text` picks by the user's locale.
+# Batch errors printed inside JSON lines stay English whatever the locale: scripts match them.
+CLI_MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "bad_config": "invalid configuration: {problems}",
+        "bad_k": "-k must be between 1 and {limit}, got {k}",
+        "no_question": "the question is empty: type a question about the report (or pass --queries FILE)",
+        "bad_queries_file": "cannot read queries file {path}: {reason}",
+        "failed_lines": "{n} line(s) of {path} could not be answered; see the errors above",
+        "bad_auth": "--auth must look like USER:PASSWORD",
+        "exposed": "report-qa: warning: binding to {host} exposes the chat to other machines",
+        "exposed_no_auth": "; consider --auth USER:PASSWORD",
+        "index_fresh": "Index is up to date: {path}",
+        "index_built": "Indexed {documents} document(s), {passages} passages, {sentences} sentences with {model} "
+        "into {path}",
+        "skipped": "  skipped {path}: {reason}",
+        "building": "building ({reason})",
+        "rebuild_requested": "rebuild requested",
+        "questions_and_benchmark": "--questions and --benchmark cannot be combined",
+        "limit_needs_benchmark": "--limit applies to --benchmark only",
+        "limit_positive": "--limit must be at least 1, got {limit}",
+        "benchmark_own_index": "--corpus and --index-dir do not apply to --benchmark: it indexes its own paragraphs",
+        "cannot_write": "cannot write {path}: {reason}",
+        "eval_started": "{n} questions, retrievers: {modes}",
+        "wrote": "eval: wrote {path}",
+        "scale_not_number": "{part!r} is not a number of passages (e.g. 10000,100000,1000000)",
+        "scale_range": "each scale must be between 100 and {limit:,} passages, got {n:,}",
+    },
+    "tr": {
+        "bad_config": "geçersiz ayar: {problems}",
+        "bad_k": "-k 1 ile {limit} arasında olmalı, verilen: {k}",
+        "no_question": "soru boş: rapor hakkında bir soru yazın (ya da --queries DOSYA verin)",
+        "bad_queries_file": "soru dosyası {path} okunamıyor: {reason}",
+        "failed_lines": "{path} dosyasının {n} satırı cevaplanamadı; yukarıdaki hatalara bakın",
+        "bad_auth": "--auth KULLANICI:PAROLA biçiminde olmalı",
+        "exposed": "report-qa: uyarı: {host} adresine bağlanmak sohbeti başka makinelere açar",
+        "exposed_no_auth": "; --auth KULLANICI:PAROLA kullanmayı düşünün",
+        "index_fresh": "Dizin güncel: {path}",
+        "index_built": "{documents} belge, {passages} pasaj, {sentences} cümle {model} ile {path} içine dizinlendi",
+        "skipped": "  atlandı {path}: {reason}",
+        "building": "oluşturuluyor ({reason})",
+        "rebuild_requested": "yeniden oluşturma istendi",
+        "questions_and_benchmark": "--questions ile --benchmark birlikte kullanılamaz",
+        "limit_needs_benchmark": "--limit yalnızca --benchmark ile kullanılır",
+        "limit_positive": "--limit en az 1 olmalı, verilen: {limit}",
+        "benchmark_own_index": "--corpus ve --index-dir --benchmark ile kullanılmaz: kendi paragraflarını dizinler",
+        "cannot_write": "{path} yazılamıyor: {reason}",
+        "eval_started": "{n} soru, yöntemler: {modes}",
+        "wrote": "eval: {path} yazıldı",
+        "scale_not_number": "{part!r} bir pasaj sayısı değil (örnek: 10000,100000,1000000)",
+        "scale_range": "her ölçek 100 ile {limit:,} pasaj arasında olmalı, verilen: {n:,}",
+    },
+}
+BATCH_ERRORS = {
+    "utf8": "line is not valid UTF-8",
+    "json": "not valid JSON ({msg})",
+    "shape": 'expected an object like {"id": ..., "question": "..."}',
+    "internal": "internal error ({name}); run with -vv for details",
+}
+
+
+def cli_text(language: str, key: str, **values: object) -> str:
+    """The command line's message ``key`` in ``language`` (``tr`` or ``en``), filled with ``values``."""
+    table = CLI_MESSAGES.get(language, CLI_MESSAGES["en"])
+    return table[key].format(**values)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from cli.main import cli
 
 PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}

@@ -24,10 +24,11 @@ import pytest
 from click.testing import CliRunner
 from reliability_helpers import PYTHON, REPO, real_index_dir, subprocess_env
 
-import qa.cli
+from cli.context import MAX_K
+from cli.main import cli
 from qa import strings
 from qa.answer import QuestionError
-from qa.cli import MAX_K, cli
+from qa.engine import Engine
 
 TOO_LONG = "x" * 100_000
 BAD_QUESTIONS = {
@@ -50,7 +51,7 @@ ODD_BUT_FINE = {
 @pytest.fixture
 def invoke(engine, monkeypatch):
     """Run the CLI in-process over the session engine; fail on any unhandled exception."""
-    monkeypatch.setattr(qa.cli, "_engine", lambda settings, progress=True: engine)
+    monkeypatch.setattr(Engine, "load", classmethod(lambda cls, settings, **kw: engine))
 
     def run(*args: str):
         result = CliRunner().invoke(cli, list(args))
@@ -98,10 +99,10 @@ def test_odd_questions_are_cleaned_and_answered_or_declined(invoke, case):
 
 @pytest.mark.parametrize("k", ["0", "-1", "100000", str(MAX_K + 1)])
 def test_k_out_of_range_is_refused_before_loading(monkeypatch, k):
-    monkeypatch.setattr(qa.cli, "_engine", lambda *a, **kw: pytest.fail("engine loaded for a bad -k"))
+    monkeypatch.setattr(Engine, "load", classmethod(lambda *a, **kw: pytest.fail("engine loaded for a bad -k")))
     result = CliRunner().invoke(cli, ["search", "-k", k, "TDT nedir?"])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {strings.BAD_K.format(limit=MAX_K, k=int(k))}\n"
+    assert result.stderr == f"Error: {strings.cli_text('en', 'bad_k', limit=MAX_K, k=int(k))}\n"
 
 
 def test_k_at_the_limits(invoke, engine):
@@ -298,7 +299,7 @@ def serve_calls(engine, monkeypatch, isolated_home):
     import ui.app
 
     calls: list[dict] = []
-    monkeypatch.setattr(qa.cli, "_engine", lambda settings, progress=True: engine)
+    monkeypatch.setattr(Engine, "load", classmethod(lambda cls, settings, **kw: engine))
     monkeypatch.setattr(ui.app, "serve_app", lambda engine, **kw: calls.append(kw))
     return calls
 

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import click
 
+from cli.context import F, message, settings_from, user_errors
+
 # The largest scale the bench accepts: a million passages fits in memory on a 24 GiB machine.
 MAX_SCALE = 2_000_000
 
 
-def _parse_scales(value: str | None) -> tuple[int, ...]:
+def parse_scales(value: str | None) -> tuple[int, ...]:
+    """``10k,100000,1m`` → (10000, 100000, 1000000); each between 100 and MAX_SCALE."""
     if not value:
         return ()
     out = []
@@ -27,15 +30,15 @@ def _parse_scales(value: str | None) -> tuple[int, ...]:
         try:
             n = int(float(part) * factor)
         except ValueError:
-            raise click.BadParameter(f"{part!r} is not a number of passages (e.g. 10000,100000,1000000)") from None
+            raise click.BadParameter(message("scale_not_number", part=part)) from None
         if not 100 <= n <= MAX_SCALE:
-            raise click.BadParameter(f"each scale must be between 100 and {MAX_SCALE:,} passages, got {n:,}")
+            raise click.BadParameter(message("scale_range", limit=MAX_SCALE, n=n))
         out.append(n)
     return tuple(out)
 
 
-def _options(func):
-    """--corpus and --model as in the other commands (defined here: qa.cli imports this module)."""
+def _options(func: F) -> F:
+    """--corpus and --model as in the other commands; --index-dir is the bench's own work folder."""
     options = [
         click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
                      help="Folder of .txt/.md documents [env REPORT_QA_CORPUS_DIR; default: the bundled report]."),
@@ -68,7 +71,7 @@ def _options(func):
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
-def bench_command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
+def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
                   scale_queries: int | None, ann: str | None, skip_model_build: bool,
                   out_path: Path | None) -> None:
@@ -78,14 +81,9 @@ def bench_command(corpus_dir: Path | None, index_dir: Path | None, model: str | 
     cache is reused. Timings depend on what else the machine runs:
     the load average is printed before and after.
     """
-    from corpus import CorpusError
-    from index.embedder import EmbedderError
-    from index.store import IndexStoreError
     from qa.bench import SCALE_QUERIES, BenchOptions, render_table, run_bench
-    from qa.cli import UserError, _quiet_libraries, _settings
 
-    _quiet_libraries()
-    scales = _parse_scales(scale)
+    scales = parse_scales(scale)
     opts = BenchOptions(
         scales=scales,
         questions=n_questions or (20 if quick else 200),
@@ -96,15 +94,13 @@ def bench_command(corpus_dir: Path | None, index_dir: Path | None, model: str | 
         ann=ann,
         work_dir=index_dir,
     )
-    settings = _settings(corpus_dir=corpus_dir, model=model)
+    settings = settings_from(corpus_dir=corpus_dir, model=model)
 
     def log(message: str) -> None:
         click.echo(f"bench: {message}", err=True)
 
-    try:
+    with user_errors():
         result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
-    except (CorpusError, EmbedderError, IndexStoreError) as exc:
-        raise UserError(str(exc)) from exc
     text = json.dumps(result, ensure_ascii=False, indent=None if as_json else 2)
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")

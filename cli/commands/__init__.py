@@ -1,0 +1,1 @@
+"""One module per ``report-qa`` command; ``cli.main`` registers them."""

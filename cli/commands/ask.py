@@ -1,0 +1,48 @@
+"""``report-qa ask``: a cited answer to a question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.batch import require_question, single_or_batch
+from cli.context import check_question, common_options, emit, load_engine, location, settings_from
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@common_options
+@click.option("--lang", type=click.Choice(["tr", "en"]), default=None,
+              help="Answer language [default: the question's language].")
+@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
+            lang: str | None, queries: Path | None, as_json: bool) -> None:
+    """Answer QUESTION with numbered citations to the report."""
+    require_question(question, queries)
+    settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    check_question(question, settings)
+    engine = load_engine(settings)
+
+    def handle(text: str, qid: Any) -> dict[str, Any]:
+        return engine.ask(text, language=lang, qid=qid).to_json()
+
+    result = single_or_batch(question, queries, handle)
+    if result is None:
+        return
+    if as_json:
+        emit(result)
+        return
+    click.echo(result["answer"])
+    if result["citations"]:
+        click.echo("")
+    for c in result["citations"]:
+        click.echo(f"[{c['n']}] {c['doc']} — {location(c['section'], c['paragraph'], c['page'])}")
+        click.echo(f"    “{c['quote']}”")
+    if not result["answered"]:
+        for p in result["passages"][:3]:
+            where = location(p["section"], p["paragraph"], p["page"])
+            click.echo(f"  · {p['chunk_id']} — {where}: {p['text'][:160]}…")

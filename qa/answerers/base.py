@@ -1,0 +1,41 @@
+"""The Answerer seam: a question and its retrieved passages in, an :class:`~qa.answer.Answer` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from qa.answer import Answer
+from qa.retrieval import Hit, QueryVector
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """Everything an answerer gets: the cleaned question, its languages, its vector and the hits.
+
+    ``detected`` is the language the question is written in (it picks the abstention threshold);
+    ``language`` is the language to answer in (``tr`` or ``en``; ``--lang`` may force it).
+    """
+
+    text: str
+    detected: str
+    language: str
+    query: QueryVector
+    hits: list[Hit]
+    qid: str | None = None
+
+
+class Answerer(Protocol):
+    """Turns retrieved passages into a cited answer, or declines with the language's sentinel.
+
+    Contract (``tests/qa/test_answerer_contract.py`` runs it over every registered answerer):
+    every ``[n]`` in ``Answer.answer`` has exactly one citation with that ``n``; every citation's
+    quote is a sentence of a passage in ``request.hits``; a declined answer has no citations and
+    its text is ``qa.strings.CANNOT_ANSWER[language]``; ``Answer.passages`` are the hits.
+    """
+
+    name: str
+
+    def answer(self, request: AnswerRequest) -> Answer:
+        """Answer ``request`` (never raises for a question that passed ``normalize_question``)."""
+        ...
