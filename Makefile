@@ -30,7 +30,9 @@ run: setup
 
 test: setup browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	REPORT_QA_TEST_CACHE=$(CURDIR)/$(VENV)/test-cache $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
