@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from corpus.cleaning import BULLET_PREFIX
-from corpus.models import Block, CleanDocument, Passage, Sentence
+from corpus.models import BULLET_PREFIX, Block, CleanDocument, Passage, Sentence
 from corpus.sentences import split_sentences
 
 # Bump when cleaning or chunking changes what passages come out, so that existing
@@ -51,7 +50,9 @@ class _Unit:
 
 
 def _slug(name: str) -> str:
-    stem = re.sub(r"\.(txt|md|markdown)$", "", name, flags=re.IGNORECASE)
+    # The file type is not part of the id: "rapor.txt" and "rapor.md" would clash, and the
+    # store reports that instead of indexing both.
+    stem = re.sub(r"\.[0-9A-Za-z]+$", "", name)
     return re.sub(r"[^0-9A-Za-z]+", "-", stem).strip("-").lower() or "doc"
 
 

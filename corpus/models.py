@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "bullet", "table"]
+BULLET_PREFIX = "• "  # how bullet items are written in the cleaned text
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def test_clashing_passage_ids_are_reported(tmp_path):
 def test_cli_index_prints_every_skipped_file(bad_corpus, tmp_path, monkeypatch, isolated_home):
     """`report-qa index --corpus DIR` indexes the good files and lists each bad one with its reason."""
     import index.embedder
-    from qa.cli import cli
+    from cli.main import cli
 
     folder, expected = bad_corpus
     monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: FakeEmbedder())
@@ -200,7 +200,7 @@ def test_cli_index_prints_every_skipped_file(bad_corpus, tmp_path, monkeypatch, 
 
 def test_cli_index_of_an_unusable_corpus_is_a_user_error(tmp_path, monkeypatch, isolated_home):
     import index.embedder
-    from qa.cli import cli
+    from cli.main import cli
 
     monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: FakeEmbedder())
     (tmp_path / "corpus").mkdir()
@@ -258,6 +258,7 @@ def _assert_inert(html: str) -> str:
 @pytest.fixture(scope="module")
 def markup_engine(engine, settings_factory, tmp_path_factory):
     """The real model over a corpus whose documents carry HTML, script and javascript: links."""
+    from qa.answerers import make_answerer
     from qa.engine import Engine
     from qa.retrieval import Retriever
 
@@ -270,7 +271,8 @@ def markup_engine(engine, settings_factory, tmp_path_factory):
                                     encoding="utf-8")
     settings = settings_factory(corpus_dir=corpus)
     index = ensure_index(settings.index_config(), engine.embedder)
-    return Engine(settings, engine.embedder, index, Retriever(index, engine.embedder, settings))
+    retriever = Retriever(index, engine.embedder, settings)
+    return Engine(settings, engine.embedder, index, retriever, make_answerer(settings.answerer, retriever, settings))
 
 
 def test_control_and_bidi_characters_are_removed_from_documents():
@@ -314,10 +316,10 @@ def test_document_markup_shows_as_text_in_the_web_chat(markup_engine, question, 
 
 
 def test_cli_prints_no_terminal_escapes_from_documents(markup_engine, monkeypatch):
-    import qa.cli
-    from qa.cli import cli
+    from cli.main import cli
+    from qa.engine import Engine
 
-    monkeypatch.setattr(qa.cli, "_engine", lambda settings, progress=True: markup_engine)
+    monkeypatch.setattr(Engine, "load", classmethod(lambda cls, settings, **kw: markup_engine))
     result = CliRunner().invoke(cli, ["search", "-k", "3", "Kırgızistan Özbekistan su anlaşması Oş"])
     assert result.exit_code == 0, result.output
     assert "su.txt" in result.stdout or "su-001" in result.stdout

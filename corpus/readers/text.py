@@ -1,0 +1,113 @@
+"""What every reader of a text format shares: reading the bytes within a size limit, decoding
+them, removing characters that untrusted text must not carry, and refusing a file that leaves
+no document.
+
+A text format's reader subclasses :class:`TextReader` and only says how its text becomes
+blocks (:meth:`TextReader.clean`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from corpus.models import CleanDocument
+from corpus.readers.base import UnreadableDocument
+
+# Larger files are almost certainly not a report; refuse rather than stall indexing.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Document text is untrusted. Control characters other than tab, newline, carriage return and
+# form feed (a page break in PDF text) could drive a terminal that prints a quote (ANSI escape
+# sequences) and never carry meaning; bidirectional overrides and isolates can make a quote read
+# differently from what it says ("Trojan Source"). Both are removed before cleaning.
+_UNSAFE_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitize_text(text: str) -> str:
+    """Remove control characters and bidirectional overrides that untrusted text must not carry."""
+    return _UNSAFE_CHARS_RE.sub("", text)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, never more than :data:`MAX_FILE_BYTES` of them.
+
+    The size is checked before the file is opened, and again on what was read in case the
+    file grew meanwhile.
+
+    Raises:
+        UnreadableDocument: the file is too large or cannot be read.
+    """
+    limit = f"{MAX_FILE_BYTES // 2**20} MiB"
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableDocument(
+                f"file is {size / 2**20:.0f} MiB, over the {limit} limit: split it into smaller documents or remove it"
+            )
+        with path.open("rb") as fh:  # never read more than the limit, even if the file grows
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise UnreadableDocument("permission denied: make the file readable (chmod +r) or remove it") from None
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableDocument(f"file grew over the {limit} limit while being read: remove it")
+    return data
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), or UTF-16 with a BOM.
+
+    Raises:
+        UnreadableDocument: anything else, with how to convert it.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableDocument("damaged UTF-16 text: save it again as UTF-8") from None
+    if b"\x00" in data:
+        raise UnreadableDocument(
+            "binary file (contains NUL bytes): only UTF-8 text (.txt, .md) is indexed; remove it"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(
+            f"not valid UTF-8 (byte {exc.start}): convert it, e.g. `iconv -f windows-1254 -t utf-8`"
+        ) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text, decoded and sanitised (see :func:`sanitize_text`).
+
+    Raises:
+        UnreadableDocument: the file is too large, unreadable, binary, not UTF-8/UTF-16, or blank.
+    """
+    text = sanitize_text(decode_text(read_bytes(path)))
+    if not text.strip():
+        raise UnreadableDocument("empty file (no text): add text or remove it")
+    return text
+
+
+class TextReader(ABC):
+    """A reader of a text format: the shared byte-level reading, then the format's own cleaning."""
+
+    name: str
+    version: str
+    suffixes: tuple[str, ...]
+
+    def read(self, path: Path, name: str) -> CleanDocument:
+        """Read, decode and clean ``path`` (see :class:`~corpus.readers.base.Reader`)."""
+        document = self.clean(read_text(path), name)
+        if not document.blocks:
+            raise UnreadableDocument(
+                "no text left after cleaning (only page numbers or blank lines): add text or remove it"
+            )
+        return document
+
+    @abstractmethod
+    def clean(self, text: str, name: str) -> CleanDocument:
+        """Turn decoded text into the document called ``name``; it may have no blocks."""
