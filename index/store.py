@@ -1,26 +1,21 @@
-"""The on-disk index: build, verify, load, and rebuild when stale.
+"""The on-disk index: build, verify, load, and rebuild when stale, for any search backend.
 
 Layout of ``index_dir``::
 
     .lock                       file lock held while building
     current -> builds/<id>      symlink, swapped atomically when a build completes
-    builds/<id>/manifest.json   model, chunker, corpus hash, library versions, file checksums
+    builds/<id>/manifest.json   backend, model, chunker, corpus hash, library versions, file checksums
     builds/<id>/manifest.sha256 checksum of manifest.json
-    builds/<id>/passages.jsonl  passages with sentences and offsets
-    builds/<id>/passages.faiss  passage vectors (FAISS's own format)
-    builds/<id>/sentences.faiss sentence vectors, for answer selection
-    builds/<id>/centroid.npy    mean passage vector, for abstention
-    builds/<id>/bm25/           bm25s's npy/JSON files
+    builds/<id>/...             the backend's own files (``faiss``: see index.backends.faiss_backend)
 
-A build writes a new ``builds/<id>`` folder, then replaces the ``current`` symlink
-with ``os.replace``: a killed build never touches the index in use. The next build
-(under the lock) removes whatever a killed one left behind.
+A build is written into a temporary folder and renamed to ``builds/<id>``, then the
+``current`` symlink is replaced (``index.atomic``): a killed build never touches the index
+in use. The next build (under the lock) removes whatever a killed one left behind.
 
-Nothing is unpickled: passages and the manifest are JSON, vectors are FAISS's own
-format, arrays are ``.npy`` read with ``allow_pickle=False``. Every file's sha256 is
-in the manifest and checked before anything is loaded; the manifest has its own
-checksum. An index built from another corpus, model, chunker setting or format is
-never used: ``load_index`` refuses it and ``ensure_index`` rebuilds it.
+The manifest is JSON and nothing is unpickled. Every file's sha256 is in the manifest and
+checked before anything is loaded; the manifest has its own checksum. An index built from
+another corpus, model, chunker setting, backend or format is never used: ``load_index``
+refuses it and ``ensure_index`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -39,43 +34,46 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import faiss
-import numpy as np
-from filelock import FileLock, Timeout
-
 from corpus import ChunkerConfig, CleanDocument, CorpusError, Passage, chunk_document, load_corpus
-from corpus.errors import ReportQAError
 from corpus.loader import Problem, corpus_files
-from index.bm25 import BM25Index
-from index.embedder import Embedder
-from index.vectors import EXACT_MAX_VECTORS, build_vector_index, load_vector_index, save_vector_index
+from index import atomic
+from index.backends import DEFAULT_BACKEND, SearchBackend, backend_type
+from index.embedding import Embedder
+from index.errors import CorruptIndexError, IndexStoreError, StaleIndexError
+from index.vectors import EXACT_MAX_VECTORS
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "BuildReport",
+    "CorruptIndexError",
+    "IndexConfig",
+    "IndexStoreError",
+    "LoadedIndex",
+    "StaleIndexError",
+    "build_index",
+    "check_index",
+    "corpus_hash",
+    "current_build",
+    "ensure_index",
+    "library_versions",
+    "load_index",
+]
+
 FORMAT_VERSION = 2
 LOCK_TIMEOUT_S = 600.0
-# Files every build has; a manifest that does not list them all is not trusted.
-REQUIRED_FILES = ("passages.jsonl", "passages.faiss", "sentences.faiss", "centroid.npy")
-# What the user should do when an index cannot be repaired automatically.
-_TMP_LINK_PREFIX = ".current-"
+# Manifests written before backends were named hold FAISS builds.
+_MANIFEST_DEFAULTS = {"backend": "faiss"}
 _LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy")
-
-
-class IndexStoreError(ReportQAError):
-    """The index cannot be used; the message says why and what to do."""
-
-
-class StaleIndexError(IndexStoreError):
-    """The index was built from another corpus, model or chunker setting."""
-
-
-class CorruptIndexError(IndexStoreError):
-    """An index file is missing, truncated or altered."""
 
 
 @dataclass(frozen=True)
 class IndexConfig:
-    """Everything that decides what an index contains and where it lives."""
+    """Everything that decides what an index contains and where it lives.
+
+    ``backend`` names a search backend of ``index.backends``; ``exact_max`` is the vector count
+    above which it may search approximately.
+    """
 
     corpus_dir: Path
     index_dir: Path
@@ -83,21 +81,21 @@ class IndexConfig:
     model: str
     chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
     exact_max: int = EXACT_MAX_VECTORS
+    backend: str = DEFAULT_BACKEND
 
 
 @dataclass
 class LoadedIndex:
-    """An index in memory, ready for retrieval."""
+    """An index in memory: where it was loaded from, its manifest, and its search backend."""
 
     path: Path
     manifest: dict[str, Any]
-    passages: list[Passage]
-    passage_index: faiss.Index
-    sentence_index: faiss.Index
-    sentence_passage: np.ndarray  # sentence row -> passage row
-    sentence_position: np.ndarray  # sentence row -> position within its passage
-    bm25: BM25Index
-    centroid: np.ndarray  # normalised mean passage vector: how "on topic" a question is
+    backend: SearchBackend
+
+    @property
+    def passages(self) -> list[Passage]:
+        """Every passage, in row order (the backend's)."""
+        return self.backend.passages
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -160,6 +158,7 @@ def _identity(config: IndexConfig, embedder: Embedder) -> dict[str, Any]:
     """The manifest fields that must match for an index to be reused."""
     return {
         "format_version": FORMAT_VERSION,
+        "backend": config.backend,
         "model": {"model_id": embedder.model_id, "fingerprint": embedder.fingerprint},
         "chunker": config.chunker.to_dict(),
         "corpus_sha256": corpus_hash(config.corpus_dir),
@@ -188,12 +187,19 @@ def _read_manifest(build: Path) -> dict[str, Any]:
         manifest = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptIndexError(f"index manifest in {build} is not valid JSON") from exc
-    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        raise CorruptIndexError(f"index manifest in {build} is not a JSON object")
+    manifest = {**_MANIFEST_DEFAULTS, **manifest}
+    files = manifest.get("files")
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()
     ):
         raise CorruptIndexError(f"index manifest in {build} has no valid list of file checksums")
-    missing = [name for name in REQUIRED_FILES if name not in files]
+    try:
+        required = backend_type(str(manifest["backend"])).files
+    except IndexStoreError as exc:
+        raise CorruptIndexError(f"index manifest in {build}: {exc}") from exc
+    missing = [name for name in required if name not in files]
     if missing:
         raise CorruptIndexError(f"index manifest in {build} does not cover {', '.join(missing)}")
     return manifest
@@ -205,15 +211,18 @@ def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
         path = build / rel
         if not path.resolve().is_relative_to(root):
             raise CorruptIndexError(f"index manifest in {build} names a file outside the index: {rel}")
-        if not path.is_file():
-            raise CorruptIndexError(f"index file missing: {path}")
-        if _sha256_file(path) != expected:
+        try:
+            actual = _sha256_file(path)
+        except (FileNotFoundError, IsADirectoryError) as exc:  # also: a concurrent build removed it
+            raise CorruptIndexError(f"index file missing: {path}") from exc
+        if actual != expected:
             raise CorruptIndexError(f"index file damaged (checksum mismatch): {path}")
 
 
 def _stale_reason(manifest: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     labels = {
         "format_version": "another index format version",
+        "backend": "another search backend",
         "model": "another embedding model",
         "chunker": "another chunker setting",
         "corpus_sha256": "another corpus (documents were added, changed or removed)",
@@ -278,37 +287,27 @@ def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) 
 
 def _load_build(config: IndexConfig, embedder: Embedder, verify: bool, build: Path | None) -> LoadedIndex:
     build, manifest = _checked_build(config, embedder, verify, build)
-    try:
-        with (build / "passages.jsonl").open(encoding="utf-8") as fh:
-            passages = [Passage.from_dict(json.loads(line)) for line in fh]
-        passage_index = load_vector_index(build / "passages.faiss")
-        sentence_index = load_vector_index(build / "sentences.faiss")
-        bm25 = BM25Index.load(build / "bm25", len(passages))
-        centroid = np.load(build / "centroid.npy", allow_pickle=False)
-    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
-        raise CorruptIndexError(f"index in {build} cannot be read: {exc}") from exc
-    rows = [(i, j) for i, p in enumerate(passages) for j in range(len(p.sentences))]
-    if passage_index.ntotal != len(passages) or sentence_index.ntotal != len(rows):
-        raise CorruptIndexError(f"index in {build} has vector counts that do not match its passages")
-    dims = {passage_index.d, sentence_index.d, int(centroid.shape[0]) if centroid.ndim == 1 else -1}
-    if dims != {embedder.dimension}:
+    backend = backend_type(manifest["backend"]).load(build)
+    if backend.dimension != embedder.dimension:
         raise CorruptIndexError(f"index in {build} has vectors of another dimension than the model's")
-    return LoadedIndex(
-        path=build,
-        manifest=manifest,
-        passages=passages,
-        passage_index=passage_index,
-        sentence_index=sentence_index,
-        sentence_passage=np.array([i for i, _ in rows], dtype=np.int64),
-        sentence_position=np.array([j for _, j in rows], dtype=np.int64),
-        bm25=bm25,
-        centroid=centroid,
-    )
+    return LoadedIndex(path=build, manifest=manifest, backend=backend)
 
 
-def _lock(index_dir: Path) -> FileLock:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(index_dir / ".lock"), timeout=LOCK_TIMEOUT_S)
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """Hold the index lock: one build at a time per index folder, across processes.
+
+    The lock is an OS file lock, released by the kernel when its holder dies, so a killed
+    build never blocks the next one.
+    """
+    try:
+        with atomic.exclusive(index_dir / ".lock", LOCK_TIMEOUT_S):
+            yield
+    except atomic.LockTimeout as exc:
+        raise IndexStoreError(
+            f"another report-qa process has been building {index_dir} for over "
+            f"{LOCK_TIMEOUT_S:.0f} s; wait for it to finish, or stop it and try again"
+        ) from exc
 
 
 def build_index(
@@ -322,32 +321,16 @@ def build_index(
 
     Raises:
         CorpusError: the corpus folder is missing or has no usable document.
-        IndexStoreError: another process holds the lock for too long.
+        IndexStoreError: another process holds the lock for too long, or the backend is unknown.
     """
     with _locked(config.index_dir):
         return _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None))
 
 
-@contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    """Hold the index lock: one build at a time per index folder, across processes.
-
-    The lock is an OS file lock, released by the kernel when its holder dies, so a killed
-    build never blocks the next one.
-    """
-    try:
-        with _lock(index_dir):
-            yield
-    except Timeout as exc:
-        raise IndexStoreError(
-            f"another report-qa process has been building {index_dir} for over "
-            f"{LOCK_TIMEOUT_S:.0f} s; wait for it to finish, or stop it and try again"
-        ) from exc
-
-
 def _build_locked(
     config: IndexConfig, embedder: Embedder, show_progress: bool, on_stage: Callable[[str], None]
 ) -> BuildReport:
+    kind = backend_type(config.backend)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     on_stage("cleaning")
@@ -369,21 +352,13 @@ def _build_locked(
 
     t0 = time.perf_counter()
     on_stage("writing index")
+    backend = kind.build(passages, passage_vectors, sentence_vectors, exact_max=config.exact_max)
     builds = config.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    tmp = builds / f".tmp-{build_id}"
-    tmp.mkdir()
-    try:
-        with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
-            for passage in passages:
-                fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
-        save_vector_index(build_vector_index(passage_vectors, exact_max=config.exact_max), tmp / "passages.faiss")
-        save_vector_index(build_vector_index(sentence_vectors, exact_max=config.exact_max), tmp / "sentences.faiss")
-        centroid = passage_vectors.mean(axis=0)
-        np.save(tmp / "centroid.npy", (centroid / np.linalg.norm(centroid)).astype(np.float32), allow_pickle=False)
-        (tmp / "bm25").mkdir()
-        BM25Index.build([p.embed_text for p in passages]).save(tmp / "bm25")
+    final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    with atomic.staged(final) as tmp:
+        tmp.mkdir()
+        backend.save(tmp)
         files = {
             p.relative_to(tmp).as_posix(): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
         }
@@ -402,12 +377,7 @@ def _build_locked(
         (tmp / "manifest.json").write_bytes(raw)
         (tmp / "manifest.sha256").write_text(hashlib.sha256(raw).hexdigest() + "\n")
         _fsync_tree(tmp)
-        final = builds / build_id
-        tmp.rename(final)
-        _point_current(config.index_dir, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    _point_current(config.index_dir, final)
     _remove_leftovers(config.index_dir, keep=final)
     timings["write_s"] = time.perf_counter() - t0
     return BuildReport(final, len(documents), len(passages), len(sentences), problems, timings)
@@ -454,9 +424,8 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _point_current(index_dir: Path, build: Path) -> None:
-    tmp_link = index_dir / f"{_TMP_LINK_PREFIX}{uuid.uuid4().hex[:8]}"
-    tmp_link.symlink_to(build.relative_to(index_dir))
-    os.replace(tmp_link, index_dir / "current")
+    with atomic.staged(index_dir / "current") as link:
+        link.symlink_to(build.relative_to(index_dir))
     dir_fd = os.open(index_dir, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -469,8 +438,7 @@ def _remove_leftovers(index_dir: Path, keep: Path) -> None:
     for path in (index_dir / "builds").iterdir():
         if path != keep:
             shutil.rmtree(path, ignore_errors=True)
-    for link in index_dir.glob(f"{_TMP_LINK_PREFIX}*"):
-        link.unlink(missing_ok=True)
+    atomic.remove_leftovers(index_dir / "current")
 
 
 def ensure_index(

@@ -1,20 +1,37 @@
-"""Retrieval over a loaded index: dense, BM25, and their weighted reciprocal-rank fusion."""
+"""Retrieval over a search backend: dense, BM25, and their weighted reciprocal-rank fusion.
+
+The backend (``index.backends``) answers the three searches; which of them a retrieval mode
+uses, and how they are fused, is decided here, so rankings are the same whichever backend runs.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from corpus import Passage
-from index import vectors
-from index.embedder import Embedder
+from index.backends import SearchBackend
+from index.embedding import Embedder
 from index.store import LoadedIndex
-from qa.settings import Retrieval, Settings
+from qa.modes import RetrievalMode
+from qa.settings import Settings
 
 # Each ranking contributes its best this-many candidates to the fusion.
 FUSION_DEPTH = 50
+# Sentences searched per fusion candidate: a passage has several, and the best of each
+# passage counts.
+SENTENCES_PER_CANDIDATE = 4
+
+# The signals each mode ranks by: one signal is used as it is, several are fused.
+_SIGNALS: dict[RetrievalMode, tuple[str, ...]] = {
+    RetrievalMode.HYBRID: ("dense", "sentence", "bm25"),
+    RetrievalMode.DENSE: ("dense",),
+    RetrievalMode.BM25: ("bm25",),
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,7 @@ class Hit:
     sentence: float | None = None
     bm25: float | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         p = self.passage
         return {
             "rank": self.rank,
@@ -48,14 +65,15 @@ class QueryVector:
     """A question's embedding, computed once and reused by search and answer."""
 
     text: str
-    vector: np.ndarray
+    vector: NDArray[np.float32]
 
 
 class Retriever:
-    """Searches one loaded index with one embedder."""
+    """Searches one loaded index (through its backend) with one embedder."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
         self.index = index
+        self.backend: SearchBackend = index.backend
         self.embedder = embedder
         self.settings = settings
         # Hugging Face fast tokenizers are not safe to call from several threads at once
@@ -64,66 +82,51 @@ class Retriever:
 
     @property
     def size(self) -> int:
-        return len(self.index.passages)
+        return self.backend.size
 
     @property
-    def centroid(self) -> np.ndarray:
+    def centroid(self) -> NDArray[np.float32]:
         """The normalised mean passage vector: how "on topic" a question is."""
-        return self.index.centroid
+        return self.backend.centroid
 
-    def sentence_vectors(self, row: int) -> np.ndarray:
+    def sentence_vectors(self, row: int) -> NDArray[np.float32]:
         """The vectors of passage ``row``'s sentences, in order."""
-        count = len(self.index.passages[row].sentences)
-        first = int(np.searchsorted(self.index.sentence_passage, row))
-        return self.index.sentence_index.reconstruct_n(first, count)
+        return self.backend.sentence_vectors(row)
 
     def embed(self, text: str) -> QueryVector:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])
 
-    def _dense(self, q: np.ndarray, depth: int) -> dict[int, float]:
-        scores, ids = vectors.search(self.index.passage_index, q[None, :], depth)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+    def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
+        return {
+            "dense": lambda: self.backend.dense(query.vector, depth),
+            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE),
+            "bm25": lambda: self.backend.lexical(query.text, depth),
+        }
 
-    def _sentence(self, q: np.ndarray, depth: int) -> dict[int, float]:
-        """Best sentence similarity per passage, over the top sentences."""
-        scores, ids = vectors.search(self.index.sentence_index, q[None, :], depth * 4)
-        best: dict[int, float] = {}
-        for i, s in zip(ids[0], scores[0], strict=True):
-            if i < 0:
-                continue
-            row = int(self.index.sentence_passage[i])
-            best[row] = max(best.get(row, -1.0), float(s))
-        return best
-
-    def _bm25(self, text: str, depth: int) -> dict[int, float]:
-        ids, scores = self.index.bm25.top(text, depth)
-        return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
-
-    def search(self, query: QueryVector, k: int, mode: Retrieval | None = None) -> list[Hit]:
+    def search(self, query: QueryVector, k: int, mode: RetrievalMode | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever)."""
-        mode = mode or self.settings.retriever
+        names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
-        dense = self._dense(query.vector, depth) if mode != "bm25" else {}
-        sentence = self._sentence(query.vector, depth) if mode == "hybrid" else {}
-        bm25 = self._bm25(query.text, depth) if mode != "dense" else {}
-        if mode == "dense":
-            fused = dense
-        elif mode == "bm25":
-            fused = bm25
+        searches = self._signals(query, depth)
+        scores = {name: searches[name]() for name in names}
+        if len(names) == 1:
+            fused = scores[names[0]]
         else:
             s = self.settings
-            fused = _rrf([(dense, s.weight_dense), (sentence, s.weight_sentence), (bm25, s.weight_bm25)], s.rrf_k)
+            weights = {"dense": s.weight_dense, "sentence": s.weight_sentence, "bm25": s.weight_bm25}
+            fused = _rrf([(scores[name], weights[name]) for name in names], s.rrf_k)
         order = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        passages = self.backend.passages
         return [
             Hit(
                 rank=rank,
                 score=fused[row],
                 row=row,
-                passage=self.index.passages[row],
-                dense=dense.get(row),
-                sentence=sentence.get(row),
-                bm25=bm25.get(row),
+                passage=passages[row],
+                dense=scores.get("dense", {}).get(row),
+                sentence=scores.get("sentence", {}).get(row),
+                bm25=scores.get("bm25", {}).get(row),
             )
             for rank, row in enumerate(order, start=1)
         ]

@@ -80,7 +80,7 @@ def _md_line(draw) -> str:
 
 md_text = st.lists(_md_line(), min_size=0, max_size=40).map("\n".join)
 any_text = st.one_of(pdf_text, md_text, st.text(max_size=400))
-styles = st.sampled_from(["pdf", "markdown"])
+styles = st.sampled_from(["pdf-extracted-text", "markdown"])
 chunkers = st.tuples(st.integers(1, 40), st.integers(0, 60), st.integers(0, 80)).map(
     lambda t: ChunkerConfig(target_words=t[0] + t[1], min_words=t[0], max_words=t[0] + t[1] + t[2])
 )
@@ -122,9 +122,9 @@ def _check_passages(doc: CleanDocument, passages: list[Passage]) -> None:
 
 @FUZZ
 @given(raw=any_text, style=styles)
-@example(raw=" YÖNETİCİ\nÖZETİ\n\n•\t Türk devletleri 1992 yılında\nbaşlamıştır.1 \n\n12\n", style="pdf")
+@example(raw=" YÖNETİCİ\nÖZETİ\n\n•\t Türk devletleri 1992 yılında\nbaşlamıştır.1 \n\n12\n", style="pdf-extracted-text")
 @example(raw="# Başlık\n\n- madde bir\n- madde iki\n\nParagraf.", style="markdown")
-@example(raw="", style="pdf")
+@example(raw="", style="pdf-extracted-text")
 @example(raw="\f\f\r\n\x00", style="markdown")
 def test_cleaning_offsets_point_into_the_cleaned_text(raw, style):
     doc = clean_text(raw, "doc.txt", style=style)

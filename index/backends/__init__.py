@@ -1,0 +1,15 @@
+"""Search backends behind one protocol; ``faiss`` (FAISS + bm25s files) is the first."""
+
+from index.backends.base import BackendDescription, BackendType, SearchBackend
+from index.backends.registry import DEFAULT_BACKEND, backend_names, backend_type, build_backend, open_backend
+
+__all__ = [
+    "DEFAULT_BACKEND",
+    "BackendDescription",
+    "BackendType",
+    "SearchBackend",
+    "backend_names",
+    "backend_type",
+    "build_backend",
+    "open_backend",
+]

@@ -1,0 +1,133 @@
+"""The search-backend seam: what retrieval and answering need from a built index.
+
+A backend holds the passages, their vectors, their sentences' vectors and a lexical (BM25)
+index, and answers the three searches that ``qa.retrieval`` fuses. Passages are addressed by
+**row**: the position of the passage in :attr:`SearchBackend.passages`. Rows are plain ints
+so that fusion, tie-breaking and answers are the same whichever backend runs.
+
+Building and persisting go through a :class:`BackendType` registered by name in
+``index.backends.registry``; ``index.store`` keeps the rest (lock, manifest, checksums,
+atomic swap, stale check) for every backend.
+
+Incremental updates (add or delete one document's passages) are not part of the protocol
+yet: a build is always whole. They belong here as ``add(passages, passage_vectors,
+sentence_vectors)`` / ``delete(doc)`` on :class:`SearchBackend`, with ``index.store`` then
+recording per-document checksums in the manifest instead of one corpus hash; rows would then
+stop being stable across updates, so they would become passage ids at this boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, TypedDict, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from corpus import Passage
+
+# Rows of L2-normalised float32 vectors (a single vector: one row's worth, 1-D).
+Vectors = NDArray[np.float32]
+
+
+class BackendDescription(TypedDict):
+    """What :meth:`SearchBackend.describe` reports (logs, benchmarks, the index summary)."""
+
+    backend: str  # the registered name
+    location: str  # where it lives: a folder, a server URL and collection, or "memory"
+    passages: int
+    sentences: int
+    dimension: int
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """Dense, sentence and lexical search over one set of passages.
+
+    Every search returns ``{row: score}`` for at most ``k`` rows, higher scores better; ``k``
+    must be at least 1 and may exceed what there is.
+    """
+
+    @property
+    def size(self) -> int:
+        """The number of passages (rows are ``0 .. size - 1``)."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """The length of every vector."""
+        ...
+
+    @property
+    def passages(self) -> list[Passage]:
+        """Every passage, in row order."""
+        ...
+
+    @property
+    def centroid(self) -> Vectors:
+        """The normalised mean passage vector (1-D): how "on topic" a question is."""
+        ...
+
+    def dense(self, vector: Vectors, k: int) -> dict[int, float]:
+        """The ``k`` passages most similar to ``vector`` (inner product of normalised vectors)."""
+        ...
+
+    def sentences(self, vector: Vectors, k: int) -> dict[int, float]:
+        """The passages owning the ``k`` sentences most similar to ``vector``, each scored by
+        its best one (so at most ``k`` passages, usually fewer)."""
+        ...
+
+    def lexical(self, text: str, k: int) -> dict[int, float]:
+        """The ``k`` passages with the highest positive BM25 score for ``text``."""
+        ...
+
+    def sentence_vectors(self, row: int) -> Vectors:
+        """The vectors of passage ``row``'s sentences, in order: ``(len(sentences), dimension)``."""
+        ...
+
+    def passage_vectors(self, rows: Sequence[int]) -> Vectors:
+        """The vectors of the passages ``rows``, in that order: ``(len(rows), dimension)``."""
+        ...
+
+    def save(self, folder: Path) -> None:
+        """Persist into the existing empty ``folder`` (or, for a server, record there where
+        the data lives); :meth:`BackendType.load` reopens it."""
+        ...
+
+    def describe(self) -> BackendDescription:
+        """Name, location and counts."""
+        ...
+
+
+class BackendType(Protocol):
+    """A kind of backend: how it is built from vectors and reopened after :meth:`SearchBackend.save`."""
+
+    @property
+    def name(self) -> str:
+        """The name it is registered and recorded in manifests under."""
+        ...
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Files every saved build has; a manifest that does not list them all is not trusted."""
+        ...
+
+    def build(
+        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
+    ) -> SearchBackend:
+        """A backend over ``passages``; ``sentence_vectors`` has one row per sentence, passage by
+        passage. Above ``exact_max`` vectors a backend may search approximately.
+
+        Raises:
+            ValueError: the vector counts or shapes do not match the passages.
+        """
+        ...
+
+    def load(self, folder: Path) -> SearchBackend:
+        """The backend saved in ``folder``.
+
+        Raises:
+            CorruptIndexError: the saved files are unreadable or inconsistent.
+        """
+        ...
