@@ -1,23 +1,36 @@
-"""Calibrate the abstention thresholds on labelled questions (the dev set by default)."""
+"""Calibrate the abstention thresholds on labelled questions (the dev set by default).
+
+Calibration measures the extractive answerer's relevance score (see
+``qa.answerers.extractive``) for every question, through the engine, so it scores exactly
+what ``report-qa ask`` compares with the thresholds.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from qa.answer import relevance
+from corpus.errors import ReportQAError
+from qa.answerers import AnswerRequest
 from qa.engine import Engine
+from qa.evaluation.questions import default_questions_path, load_questions, question_texts
+from qa.evaluation.runner import embed_queries
 from qa.language import answer_language
-from qa.retrieval import QueryVector
 
-DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
 # The share of answerable questions that must stay answered: the threshold is the
 # relevance at this quantile's complement, so 5% of answerable dev questions fall below.
 KEEP_ANSWERED = 0.95
 OFF_TOPIC_KIND = "off-topic"
+
+
+@runtime_checkable
+class ScoresRelevance(Protocol):
+    """An answerer that declines below a relevance threshold, and can say a question's relevance."""
+
+    def relevance(self, request: AnswerRequest) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -27,24 +40,36 @@ class Calibration:
     counts: dict[str, dict[str, int]]
 
 
-def calibrate(engine: Engine, questions_file: Path = DEV_QUESTIONS, keep: float = KEEP_ANSWERED) -> Calibration:
-    """Per-language abstention thresholds.
+def calibrate(engine: Engine, questions_file: Path | None = None, keep: float = KEEP_ANSWERED) -> Calibration:
+    """Per-language abstention thresholds from the questions in ``questions_file`` (default: the dev set).
 
     The threshold is the relevance below which ``1 - keep`` of the answerable questions
     fall, lowered to halfway towards the most relevant off-topic question when that one
     scores lower still.
+
+    Raises:
+        QuestionFileError: the file is unreadable or malformed (every message names its line).
+        ReportQAError: the configured answerer has no relevance score to calibrate.
+        ValueError: ``keep`` is not in (0, 1].
     """
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
-    rows = [json.loads(line) for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    retriever = engine.retriever
-    vectors = engine.embedder.encode_queries([r["question"] for r in rows])
+    answerer = engine.answerer
+    if not isinstance(answerer, ScoresRelevance):
+        raise ReportQAError(
+            f"calibration applies to the extractive answerer, which declines below a relevance threshold; "
+            f"the configured answerer {answerer.name!r} has none (set REPORT_QA_ANSWERER=extractive)",
+            "not_calibratable",
+        )
+    path = questions_file or default_questions_path()
+    questions = load_questions(path)
+    texts = question_texts(questions, str(path), engine.settings.max_question_chars)
+    vectors = embed_queries(engine.embedder, texts.values())
     scored: dict[str, list[tuple[str, float]]] = {}
-    for row, vector in zip(rows, vectors, strict=True):
-        query = QueryVector(row["question"], vector)
-        hits = retriever.search(query, engine.settings.top_k)
-        kind = "answerable" if row.get("answerable", True) else row.get("kind") or "unanswerable"
-        scored.setdefault(answer_language(row["lang"]), []).append((kind, relevance(retriever, query, hits)))
+    for q in questions:
+        request = engine.prepare(q.question, language=q.lang, qid=q.id, query=vectors[texts[q.id]])
+        kind = "answerable" if q.answerable else q.kind or "unanswerable"
+        scored.setdefault(answer_language(q.lang), []).append((kind, answerer.relevance(request)))
     thresholds: dict[str, float] = {}
     declined: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {}

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from cli.commands.bench import parse_scales
 from qa.bench import SyntheticCorpus, render_table, synthetic_vectors
-from qa.bench_cli import _parse_scales
 
 # The keys docs/benchmarks.md documents; a renamed key breaks whoever reads the JSON.
 TOP_KEYS = {"machine", "options", "model_build", "index_build", "warm", "retrieval_quality", "memory",
@@ -34,13 +34,13 @@ BM25_KEYS = {"generate_s", "build_s", "tokens", "vocabulary", "checked_against_a
              "rss_delta_mb", "example"}
 
 
-def test_parse_scales() -> None:
-    assert _parse_scales("10000,100k,1m") == (10_000, 100_000, 1_000_000)
-    assert _parse_scales(None) == ()
+def testparse_scales() -> None:
+    assert parse_scales("10000,100k,1m") == (10_000, 100_000, 1_000_000)
+    assert parse_scales(None) == ()
     with pytest.raises(Exception, match="between"):
-        _parse_scales("5")
+        parse_scales("5")
     with pytest.raises(Exception, match="not a number"):
-        _parse_scales("many")
+        parse_scales("many")
 
 
 def test_synthetic_passages_are_new_and_tokenised_like_analyze(passages) -> None:
@@ -82,7 +82,7 @@ def test_approximate_index_roundtrip(tmp_path) -> None:
     loaded = vectors.load_vector_index(tmp_path / "v.faiss")
     _scores, ids = vectors.search(loaded, x[:5], 3)
     assert list(ids[:, 0]) == [0, 1, 2, 3, 4]  # every vector finds itself
-    np.testing.assert_array_equal(loaded.reconstruct_n(10, 5), x[10:15])  # qa.answer reads sentences back
+    np.testing.assert_array_equal(loaded.reconstruct_n(10, 5), x[10:15])  # the answerer reads sentences back
     assert vectors.index_memory_bytes(loaded) >= 3000 * 32 * 4
 
 
@@ -105,7 +105,7 @@ def test_onnx_backend_matches_sentence_transformers(model_cache) -> None:
 
 
 def test_bench_quick_json(model_cache, tmp_path, monkeypatch) -> None:
-    from qa.cli import cli
+    from cli.main import cli
 
     monkeypatch.setenv("REPORT_QA_CACHE_DIR", str(model_cache))
     out = tmp_path / "bench.json"

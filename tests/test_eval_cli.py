@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import qa.xquad
-from qa.cli import cli
+import qa.evaluation.xquad as xquad
+from cli.main import cli
 
 METRIC_KEYS = {"hit@1", "hit@5", "mrr@10", "ndcg@10", "n", "ci95"}
 REPORT_KEYS = {"overall", "by_language", "by_kind", "answers", "pairs"}
@@ -150,10 +150,10 @@ def small_xquad(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "xquad"
     folder.mkdir()
     for lang in ("tr", "en"):
-        data = json.loads((qa.xquad.XQUAD_DIR / f"xquad.{lang}.json").read_text(encoding="utf-8"))
+        data = json.loads((xquad.XQUAD_DIR / f"xquad.{lang}.json").read_text(encoding="utf-8"))
         data["data"] = [article | {"paragraphs": article["paragraphs"][:4]} for article in data["data"][:2]]
         (folder / f"xquad.{lang}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(qa.xquad, "XQUAD_DIR", folder)
+    monkeypatch.setattr(xquad, "XQUAD_DIR", folder)
     return folder
 
 

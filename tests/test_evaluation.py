@@ -32,6 +32,7 @@ from qa.evaluation import (
     relevant_passages,
     render_text,
 )
+from qa.modes import EVALUATION_ORDER
 
 # ---------------------------------------------------------------- metrics on a hand-made case
 
@@ -239,7 +240,7 @@ def dev_report(engine):
     settings = engine.settings
     qset = load_question_set(default_questions_path(), settings.index_config().corpus_dir,
                              settings.max_question_chars)
-    return evaluate(engine, qset, retrievers=["bm25", "dense", "hybrid"], k=10)
+    return evaluate(engine, qset, retrievers=EVALUATION_ORDER, k=10)
 
 
 def test_every_dev_span_is_found_and_every_answerable_question_judged(dev_report):

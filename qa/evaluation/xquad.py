@@ -20,31 +20,20 @@ from typing import Any
 
 from corpus import ChunkerConfig
 from corpus.errors import ReportQAError
-from index.embedder import Embedder
+from index.embedding import Embedder
 from index.store import IndexConfig, LoadedIndex, ensure_index
 from qa.answer import normalize_question
-from qa.evaluation import (
-    LANGUAGES,
-    METRICS,
-    RETRIEVERS,
-    Summary,
-    build_qrels,
-    build_run,
-    embed_queries,
-    format_table,
-    format_value,
-    metrics_chart,
-    per_question_metrics,
-    write_csv,
-    write_qrels,
-    write_run,
-)
+from qa.evaluation.metrics import METRICS, Summary, build_qrels, build_run, per_question_metrics
+from qa.evaluation.questions import LANGUAGES
+from qa.evaluation.reports import format_table, format_value, metrics_chart, write_csv, write_qrels, write_run
+from qa.evaluation.runner import embed_queries
+from qa.modes import EVALUATION_ORDER, RetrievalMode
 from qa.retrieval import QueryVector, Retriever
-from qa.settings import Retrieval, Settings
+from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-XQUAD_DIR = Path(__file__).resolve().parent / "data" / "xquad"
+XQUAD_DIR = Path(__file__).resolve().parent.parent / "data" / "xquad"
 # (question language, corpus language)
 SETTINGS: tuple[tuple[str, str], ...] = (("tr", "tr"), ("en", "en"), ("en", "tr"), ("tr", "en"))
 # No XQuAD paragraph exceeds 509 words: with these limits none is split, and merging
@@ -205,7 +194,7 @@ def run_xquad(
     settings: Settings,
     embedder: Embedder,
     *,
-    retrievers: Sequence[Retrieval] = RETRIEVERS,
+    retrievers: Sequence[RetrievalMode | str] = EVALUATION_ORDER,
     k: int = 10,
     limit: int | None = None,
     data: XquadData | None = None,
@@ -214,17 +203,21 @@ def run_xquad(
 ) -> XquadReport:
     """Evaluate every retriever in the four settings tr-tr, en-en, en-tr and tr-en."""
     stage = on_stage or (lambda _message: None)
+    modes = [RetrievalMode(mode) for mode in retrievers]
     started = time.perf_counter()
     data = data or load_xquad()
     questions = sample_questions(data.questions, limit)
     timings: dict[str, float] = {}
     indexes: dict[str, LoadedIndex] = {}
+
+    def index_stage(lang: str) -> Callable[[str], None]:
+        return lambda message: stage(f"{lang} index: {message}")
+
     for lang in LANGUAGES:
         t0 = time.perf_counter()
         stage(f"{lang} index ({len(data.paragraphs[lang])} paragraphs)")
         indexes[lang] = xquad_index(
-            settings, embedder, lang, data.paragraphs[lang],
-            show_progress=show_progress, on_stage=lambda m, lang=lang: stage(f"{lang} index: {m}"),
+            settings, embedder, lang, data.paragraphs[lang], show_progress=show_progress, on_stage=index_stage(lang)
         )
         timings[f"index_{lang}_s"] = time.perf_counter() - t0
 
@@ -251,7 +244,7 @@ def run_xquad(
         retriever = Retriever(indexes[corpus_lang], embedder, settings)
         qrels = build_qrels(relevant[corpus_lang])
         results[name] = {}
-        for mode in retrievers:
+        for mode in modes:
             rankings = {
                 q.id: [h.passage.chunk_id for h in retriever.search(vectors[question_lang][q.id], k, mode)]
                 for q in questions
@@ -271,7 +264,7 @@ def run_xquad(
         "paragraphs": len(data.paragraphs["tr"]),
         "limit": limit,
         "limit_seed": LIMIT_SEED,
-        "retrievers": list(retrievers),
+        "retrievers": [str(mode) for mode in modes],
         "k": k,
         "model": embedder.model_id,
         "settings": "question language-corpus language",

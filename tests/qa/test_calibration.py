@@ -1,0 +1,66 @@
+"""qa.calibration: validated question files, the Answerer seam, and the shipped thresholds."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from corpus.errors import ReportQAError
+from qa.answer import Answer
+from qa.answerers import AnswerRequest
+from qa.calibration import calibrate
+from qa.evaluation import QuestionFileError
+from qa.settings import Settings
+
+GOOD = {"id": "tr-1", "lang": "tr", "question": "Protokol ne zaman imzalandı?",
+        "evidence": ["20 Mayıs 1998 tarihinde"], "answerable": True}
+
+
+def test_a_broken_question_file_names_every_bad_line(engine, tmp_path):
+    path = tmp_path / "broken.jsonl"
+    lines = [json.dumps(GOOD), '{"id": "tr-2", "lang": ', json.dumps(GOOD | {"id": "tr-3", "lang": "fr"})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionFileError) as info:
+        calibrate(engine, path)
+    assert isinstance(info.value, ReportQAError)
+    assert info.value.problems[0].startswith(f"{path}:2: not valid JSON")
+    assert info.value.problems[1] == f"{path}:3: question tr-3: unknown lang 'fr' (expected 'tr' or 'en')"
+    assert "\n" not in str(info.value) and str(info.value).endswith("(and 1 more problem)")
+
+
+def test_a_missing_question_file_is_a_question_file_error(engine, tmp_path):
+    with pytest.raises(QuestionFileError, match="cannot read question file"):
+        calibrate(engine, tmp_path / "nope.jsonl")
+
+
+def test_the_dev_set_gives_the_shipped_thresholds(engine):
+    result = calibrate(engine)
+    defaults = Settings.model_fields
+    assert result.thresholds == {"tr": defaults["abstain_threshold_tr"].default,
+                                 "en": defaults["abstain_threshold_en"].default}
+    for lang in ("tr", "en"):
+        assert result.declined[lang]["off-topic"] == 1.0
+        assert result.declined[lang]["answerable"] <= 0.05
+        assert result.counts[lang]["answerable"] > 30
+
+
+class _ParaphrasingAnswerer:
+    """An answerer with no relevance score: calibration cannot apply to it."""
+
+    name = "paraphrasing"
+
+    def answer(self, request: AnswerRequest) -> Answer:
+        return Answer(request.text, request.language, False, "", [], request.hits, request.qid)
+
+
+def test_an_answerer_without_a_relevance_score_cannot_be_calibrated(engine):
+    other = dataclasses.replace(engine, answerer=_ParaphrasingAnswerer())
+    with pytest.raises(ReportQAError, match="calibration applies to the extractive answerer"):
+        calibrate(other)
+
+
+def test_keep_must_be_a_share(engine):
+    with pytest.raises(ValueError, match="keep must be in"):
+        calibrate(engine, keep=0.0)
