@@ -19,6 +19,7 @@ from qa import strings as qa_strings
 from ui import render, strings
 from ui.app import Handlers
 from ui.conversation import Turn, contextual_question, follow_up_language, is_follow_up
+from ui.errors import UserError, attempt
 
 XSS = '<img src=x onerror=alert(1)>'
 ALLOWED_TAGS = {"a", "blockquote", "code", "div", "h1", "h2", "h3", "li", "mark", "ol", "p", "q", "section",
@@ -79,6 +80,38 @@ def test_both_languages_have_the_same_strings():
     for key in strings.UI["tr"]:
         assert strings.UI["tr"][key].strip() and strings.UI["en"][key].strip(), key
         assert _fields(strings.UI["tr"][key]) == _fields(strings.UI["en"][key]), key
+
+
+def test_every_string_is_translated():
+    """No key shows the same text in both languages: an untranslated string would leak one language into the other."""
+    same = [key for key in strings.UI["en"] if strings.UI["tr"][key] == strings.UI["en"][key]]
+    assert not same, same
+
+
+def _raising(error: Exception):
+    def work():
+        raise error
+
+    return work
+
+
+def test_user_errors_are_caught_in_one_place():
+    from corpus.errors import ReportQAError
+    from qa.answer import QuestionError
+    from qa.evaluation import QuestionFileError
+
+    assert attempt(lambda: 42) == 42
+    empty = "the question is empty"
+    assert attempt(_raising(QuestionError(empty, "empty"))) == UserError("empty", empty)
+    refused = attempt(_raising(QuestionFileError(["f:1: not valid JSON", "f:2: no id"])))
+    assert isinstance(refused, UserError) and refused.problems == ("f:1: not valid JSON", "f:2: no id")
+    damaged = "index is damaged: rebuild it"
+    other = attempt(_raising(ReportQAError(damaged)))
+    assert other.text("tr", "search_error") == strings.text("tr", "search_error", message=damaged)
+    # A code with a translation shows the translation, whatever the message.
+    assert UserError("too_long", "x").text("en", "search_error") == strings.text("en", "error_too_long")
+    with pytest.raises(ZeroDivisionError):  # a bug is not a user's mistake
+        attempt(lambda: 1 / 0)
 
 
 def test_examples_cover_both_languages():
@@ -276,7 +309,9 @@ def test_hits_show_rank_score_and_location():
     assert "#1" in html and "score 0.5000" in html and "doc-001" in html and "SONUÇ · paragraph 1 · p. 1" in html
     assert "<b>" not in html
     assert escape(strings.text("en", "search_empty")) in render.hits_html(None, "en")
-    assert "&lt;" in render.hits_html(None, "en", error="bad <input>")
+    html = render.hits_html(None, "en", error=UserError("error", "bad <input>"))
+    assert "&lt;input&gt;" in html and html.count('role="alert"') == 1
+    assert strings.text("tr", "error_empty") in render.hits_html(None, "tr", error=UserError("empty", "empty"))
 
 
 def test_header_names_the_index():
@@ -287,13 +322,17 @@ def test_header_names_the_index():
 
 
 def test_chat_messages_show_errors_and_pending_turns():
-    turns = [Turn(1, "  ", error="empty"), Turn(2, XSS, crashed=True), Turn(3, "waiting")]
+    turns = [Turn(1, "  ", error=UserError("empty", "the question is empty")), Turn(2, XSS, crashed=True),
+             Turn(3, "waiting"), Turn(4, "x", error=UserError("error", "index is <damaged>"))]
     messages = render.chat_messages(turns, "en")
-    assert [m["role"] for m in messages] == ["assistant", "user", "assistant", "user"]
+    assert [m["role"] for m in messages] == ["assistant", "user", "assistant", "user", "user", "assistant"]
     assert strings.text("en", "error_empty") in messages[0]["content"]
     assert strings.text("tr", "error_empty") in render.chat_messages(turns, "tr")[0]["content"]
     assert strings.text("en", "internal_error") in messages[2]["content"]
     assert "&lt;img" in messages[1]["content"]
+    # An error without a translated text shows its own message, escaped.
+    assert messages[-1]["content"] == render.error_html(turns[3], "en")
+    assert escape(strings.text("en", "question_error", message="index is <damaged>")) in messages[-1]["content"]
 
 
 # --- handlers ------------------------------------------------------------------------------------
@@ -327,7 +366,7 @@ def test_question_errors_are_shown_in_the_chat(engine):
         _, chat, _, turns, _ = _final(handlers, message, [])
         expected = strings.text("tr", f"error_{code}")
         assert expected in chat[-1]["content"] and 'class="rqa-error"' in chat[-1]["content"]
-        assert turns[-1].error == code
+        assert turns[-1].error.code == code
 
 
 def test_follow_up_is_answered_in_the_context_of_the_previous_turn(engine):
@@ -364,9 +403,15 @@ def test_app_wiring(engine):
 
     demo = build_app(engine)
     fns = _functions(demo)
-    # The language switch relabels exactly the components that relabel() returns values for.
-    (relabel,) = fns["relabel"]
-    assert len(relabel.outputs) == len(Handlers(engine).relabel("en", [], None))
+    # The language switch relabels exactly the components that relabel() returns values for:
+    # the chat's and passages' (Handlers) and the Evaluation tab's (EvalTab).
+    language = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rqa-language")
+    assert {type(fn.fn.__self__).__name__ for fn in fns["relabel"]} == {"Handlers", "EvalTab"}
+    for fn in fns["relabel"]:
+        owner = fn.fn.__self__
+        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None)
+        assert len(fn.outputs) == len(owner.relabel(*args))
+        assert (language._id, "change") in fn.targets
     # Answers, searches and the API share the engine's concurrency group; the queue is bounded.
     for name in ("respond", "search", "api_ask"):
         assert {fn.concurrency_id for fn in fns[name]} == {ENGINE_GROUP}

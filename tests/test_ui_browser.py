@@ -199,6 +199,42 @@ def test_language_switch_relabels_and_sticks(chat):
     assert chat.last_answer().inner_text().startswith(qa_strings.ANSWER_LEAD["en"])
 
 
+def test_language_switch_relabels_the_evaluation_tab(chat):
+    from playwright.sync_api import expect
+
+    run = chat.page.locator("#rqa-eval-run")
+    retriever = chat.page.locator("#rqa-eval-retriever")
+    chat.page.get_by_label("English").check()
+    chat.page.get_by_role("tab", name=strings.text("en", "eval_tab")).click()
+    expect(run).to_have_text(strings.text("en", "eval_run"))
+    expect(retriever.get_by_text(strings.text("en", "eval_all"))).to_be_visible()
+    chat.page.get_by_label("Türkçe").check()
+    expect(run).to_have_text(strings.text("tr", "eval_run"))
+    expect(chat.page.get_by_role("tab", name=strings.text("tr", "eval_tab"))).to_be_visible()
+    expect(retriever.get_by_text(strings.text("tr", "eval_all"))).to_be_visible()
+    expect(retriever.get_by_text(strings.text("tr", "mode_bm25"))).to_be_visible()
+    expect(chat.page.locator("#rqa-eval-table")).to_contain_text(strings.text("tr", "eval_column_cited"))
+    assert strings.text("en", "eval_intro")[:40] not in chat.page.inner_text("body")
+
+
+def test_an_evaluation_is_shown_again_in_the_other_language(chat):
+    from playwright.sync_api import expect
+
+    chat.page.get_by_role("tab", name=strings.text("tr", "eval_tab")).click()
+    chat.page.locator("#rqa-eval-retriever").get_by_text(strings.text("tr", "mode_bm25")).click()
+    chat.page.locator("#rqa-eval-run").click()
+    status = chat.page.locator("#rqa-eval-status .rqa-eval-status")
+    status.wait_for(timeout=ANSWER_TIMEOUT_MS * 3)
+    expect(status).to_contain_text("saniyede değerlendirildi")
+    questions = chat.page.locator("#rqa-eval-questions details")
+    count = questions.count()
+    assert count > 0
+    chat.page.get_by_label("English").check()
+    expect(status).to_contain_text("Evaluated")
+    expect(chat.page.locator("#rqa-eval-questions")).to_contain_text(strings.text("en", "eval_per_question", k=5)[:30])
+    assert questions.count() == count
+
+
 def test_clear_starts_a_new_conversation(chat):
     chat.ask("1998 protokolü nedir?")
     chat.page.locator("#rqa-clear").click()

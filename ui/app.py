@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, TypedDict
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from qa.answer import QuestionError, normalize_question
+from qa.answer import normalize_question
 from qa.engine import Engine
-from qa.settings import Retrieval
+from qa.modes import RetrievalMode
 from ui import render, strings
 from ui.conversation import Turn, contextual_question, follow_up_language
+from ui.errors import UserError, attempt
 from ui.eval_tab import build_eval_tab
 from ui.strings import text
 from ui.style import CSS, HEAD, SCROLL_SOURCES_TO_TOP, THEME
@@ -31,9 +32,16 @@ MAX_REQUEST_BYTES = 1 << 20
 # Engine work (chat, passage search, API) shares one concurrency group: the cores are the limit.
 ENGINE_GROUP = "engine"
 MAX_SEARCH_K = 20
-RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 
-SearchState = dict[str, Any] | None  # {"hits": [...], "error": str | None} of the last passage search
+
+class Searched(TypedDict):
+    """The last passage search of a session: its hits, or the mistake that stopped it."""
+
+    hits: list[dict[str, Any]] | None
+    error: UserError | None
+
+
+SearchState = Searched | None
 
 
 class RequestSizeLimit:
@@ -49,7 +57,7 @@ class RequestSizeLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            body = f"request body over the limit of {self.max_bytes} bytes".encode()
+            body = strings.API_TOO_LARGE.format(limit=self.max_bytes).encode()
             await send({"type": "http.response.start", "status": 413,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                     (b"content-length", str(len(body)).encode())]})
@@ -85,7 +93,7 @@ class ChatApp(gr.Blocks):
 
 
 def _mode_choices(lang: str) -> list[tuple[str, str]]:
-    return [(text(lang, f"mode_{mode}"), mode) for mode in RETRIEVAL_MODES]
+    return [(text(lang, f"mode_{mode}"), mode) for mode in RetrievalMode.names()]
 
 
 class Handlers:
@@ -95,24 +103,26 @@ class Handlers:
         self.engine = engine
         self.max_chars = engine.settings.max_question_chars
 
-    def _ask(self, turns: list[Turn], turn: Turn) -> Turn:
+    def _answer(self, turns: list[Turn], turn: Turn) -> Turn:
         """Ask the engine, with the conversation's topic when ``turn`` is a follow-up."""
+        message = normalize_question(turn.message, self.max_chars)
+        history = [t.message for t in turns if t.answer is not None]
+        query = contextual_question(history, message, self.max_chars)
+        language = None
+        if query != message:
+            previous = next((t.answer["language"] for t in reversed(turns) if t.answer), None)
+            language = follow_up_language(message, previous)
+        return replace(turn, query=query, answer=self.engine.ask(query, language=language).to_json())
+
+    def _ask(self, turns: list[Turn], turn: Turn) -> Turn:
+        """``turn`` answered, or with the user's mistake, or marked as crashed."""
         try:
-            message = normalize_question(turn.message, self.max_chars)
-            history = [t.message for t in turns if t.answer is not None]
-            query = contextual_question(history, message, self.max_chars)
-            language = None
-            if query != message:
-                previous = next((t.answer["language"] for t in reversed(turns) if t.answer), None)
-                language = follow_up_language(message, previous)
-            answer = self.engine.ask(query, language=language).to_json()
-        except QuestionError as exc:
-            return replace(turn, error=exc.code)
+            outcome = attempt(lambda: self._answer(turns, turn))
         except Exception:
             # Whatever fails, this session's chat must go on; the traceback belongs in the log.
             log.exception("answering %r failed", turn.message)
             return replace(turn, crashed=True)
-        return replace(turn, query=query, answer=answer)
+        return replace(turn, error=outcome) if isinstance(outcome, UserError) else outcome
 
     def respond(
         self, message: str, turns: list[Turn], lang: str, locked: bool
@@ -133,18 +143,16 @@ class Handlers:
 
     def search(self, query: str, k: float, mode: str, lang: str) -> tuple[str, SearchState]:
         """Rank the report's passages for the Passages tab."""
-        try:
-            retrieval = cast(Retrieval, mode) if mode in RETRIEVAL_MODES else None
-            hits = [h.to_json() for h in self.engine.search(query, k=int(k), mode=retrieval)]
-        except QuestionError as exc:
-            state: SearchState = {"hits": None, "error": str(exc)}
-        else:
-            state = {"hits": hits, "error": None}
+        retrieval = RetrievalMode(mode) if mode in RetrievalMode.names() else None
+        hits = attempt(lambda: [h.to_json() for h in self.engine.search(query, k=int(k), mode=retrieval)])
+        state: Searched = (
+            {"hits": None, "error": hits} if isinstance(hits, UserError) else {"hits": hits, "error": None}
+        )
         return render.hits_html(state["hits"], lang, state["error"]), state
 
     def relabel(self, lang: str, turns: list[Turn], searched: SearchState) -> list[Any]:
         """Every fixed string and every rendered panel in ``lang``, in the order of ``relabelled`` in build_app."""
-        searched = searched or {"hits": None, "error": None}
+        last: Searched = searched or {"hits": None, "error": None}
         return [
             render.header_html(self.engine.index.summary, lang),
             gr.update(label=text(lang, "language")),
@@ -161,7 +169,7 @@ class Handlers:
             gr.update(label=text(lang, "k")),
             gr.update(label=text(lang, "mode"), choices=_mode_choices(lang)),
             gr.update(value=text(lang, "search")),
-            render.hits_html(searched["hits"], lang, searched["error"]),
+            render.hits_html(last["hits"], lang, last["error"]),
         ]
 
     def api_ask(self, question: str, language: str | None = None) -> dict:
@@ -171,10 +179,10 @@ class Handlers:
         """
         if language not in (None, "", *strings.LANGUAGES):
             raise gr.Error(strings.API_BAD_LANGUAGE.format(language=language))
-        try:
-            return self.engine.ask(question, language=language or None).to_json()
-        except QuestionError as exc:
-            raise gr.Error(str(exc)) from exc
+        answer = attempt(lambda: self.engine.ask(question, language=language or None).to_json())
+        if isinstance(answer, UserError):
+            raise gr.Error(answer.message)  # the API speaks English, like the command line
+        return answer
 
 
 def build_app(engine: Engine) -> ChatApp:
@@ -235,7 +243,7 @@ def build_app(engine: Engine) -> ChatApp:
                     search = gr.Button(text(lang, "search"), variant="primary", scale=0, min_width=100,
                                        elem_id="rqa-search-button")
                 hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
-            build_eval_tab(engine)
+            build_eval_tab(engine, language)
 
         ask = {
             "fn": handlers.respond, "inputs": [question, turns, language, locked],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.language import SUPPORTED, detect_language
+from ui.errors import UserError
 
 # A message this short ("Peki Kazakistan?", "Who signed it?") rarely stands on its own.
 SHORT_MESSAGE_WORDS = 3
@@ -32,7 +33,7 @@ class Turn:
     message: str  # as the user typed it; this is what the chat shows
     query: str = ""  # what was asked of the engine (the message, or the topic plus the message)
     answer: dict[str, Any] | None = None  # Answer.to_json(); None while pending or after an error
-    error: str | None = None  # a QuestionError code, shown in the interface language
+    error: UserError | None = None  # the user's mistake, shown in the interface language
     crashed: bool = False  # an unexpected server error; the log has the details
 
     @property

@@ -1,46 +1,30 @@
 """The web chat's "Evaluation" tab: run the dev questions or an uploaded question file.
 
-Everything from documents and question files is HTML-escaped before it is shown.
+The tab follows the interface language: its labels, and the last run's status, table and
+per-question list, are rendered again when the language switch changes.
 """
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from corpus import CorpusError, Passage
 from qa.engine import Engine
-from qa.evaluation import (
-    RETRIEVERS,
-    TABLE_COLUMNS,
-    CorpusMismatchError,
-    EvalReport,
-    Occurrence,
-    Outcome,
-    Progress,
-    QuestionFileError,
-    default_questions_path,
-    evaluate,
-    load_question_set,
-    report_chart,
-    table_rows,
-)
-from qa.settings import Retrieval
+from qa.evaluation import Progress, default_questions_path, evaluate, load_question_set, report_chart
+from qa.modes import EVALUATION_ORDER, RetrievalMode
+from ui.errors import UserError, attempt
+from ui.eval_render import EvalRun, questions_html, status_html, table_value
+from ui.strings import text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 ALL = "all"
 K = 10
-# Passages listed per question and retriever in the per-question details.
-SHOWN_PASSAGES = 5
-# A question gets ✓ when a relevant passage is ranked this high or better (hit@5).
-HIT_RANK = 5
 # At most one evaluation at a time; it has its own queue so the chat keeps answering meanwhile.
 EVAL_GROUP = "evaluation"
 # Scoped to the per-question list (gr.HTML css_template).
@@ -54,179 +38,109 @@ details.rqa-eval-question summary { cursor: pointer; }
 """
 
 
-@dataclass(frozen=True)
-class EvalView:
-    """What the tab shows after a run (or after a file was refused)."""
-
-    status: str  # HTML
-    table: dict[str, Any]  # {"headers": [...], "data": [...]} for gr.Dataframe
-    chart: Figure | None
-    questions: str  # HTML
-
-
-def _empty_table() -> dict[str, Any]:
-    return {"headers": list(TABLE_COLUMNS), "data": []}
+def retriever_choices(lang: str) -> list[tuple[str, str]]:
+    """The retriever switch: each mode in the order evaluation reports them, then all of them."""
+    modes = [(text(lang, f"mode_{mode.value}"), mode.value) for mode in EVALUATION_ORDER]
+    return [*modes, (text(lang, "eval_all"), ALL)]
 
 
 def run_evaluation(
     engine: Engine, upload: str | None, retriever: str, on_progress: Progress | None = None
-) -> EvalView:
-    """Evaluate ``engine`` on the uploaded question file, or on the shipped dev questions."""
+) -> EvalRun:
+    """Evaluate ``engine`` on the uploaded question file, or on the shipped dev questions.
+
+    ``retriever`` is a mode's name or ``"all"``. A user's mistake (a broken question file, a
+    corpus that cannot be loaded) comes back in the run's ``error``.
+    """
     path = Path(upload) if upload else default_questions_path()
-    # The Radio only offers RETRIEVERS and ALL, and Gradio rejects any other value.
-    modes = list(RETRIEVERS) if retriever == ALL else [cast(Retrieval, retriever)]
+    modes = EVALUATION_ORDER if retriever == ALL else (RetrievalMode(retriever),)
     started = time.perf_counter()
-    try:
-        qset = load_question_set(path, engine.settings.index_config().corpus_dir,
-                                 engine.settings.max_question_chars, source=path.name)
-        report = evaluate(engine, qset, retrievers=modes, k=K, on_progress=on_progress)
-    except QuestionFileError as exc:
-        return _refused("The question file cannot be used", exc.problems)
-    except (CorpusError, CorpusMismatchError) as exc:
-        return _refused("Cannot evaluate", [str(exc)])
+    report = attempt(lambda: evaluate(
+        engine,
+        load_question_set(path, engine.settings.index_config().corpus_dir, engine.settings.max_question_chars,
+                          source=path.name),
+        retrievers=modes, k=K, on_progress=on_progress,
+    ))
+    names = tuple(mode.value for mode in modes)
     elapsed = time.perf_counter() - started
-    c = report.config
-    status = (
-        f"<p class='rqa-eval-status'>Evaluated <b>{c['n_questions']}</b> questions "
-        f"({c['n_answerable']} answerable) from <code>{html.escape(path.name)}</code> with "
-        f"{html.escape(', '.join(modes))}, k={K}, in {elapsed:.1f} s. Metrics are means over answerable "
-        "questions with 95% bootstrap intervals; <i>answered</i>/<i>cited</i> are shares of answerable "
-        "questions, <i>declined</i> of unanswerable ones.</p>"
-    )
-    return EvalView(
-        status,
-        {"headers": list(TABLE_COLUMNS), "data": [[str(cell) for cell in row] for row in table_rows(report)]},
-        report_chart(report),
-        questions_html(report),
-    )
+    if isinstance(report, UserError):
+        return EvalRun(path.name, names, K, elapsed, error=report)
+    return EvalRun(path.name, names, K, elapsed, report=report)
 
 
-def _refused(heading: str, problems: list[str]) -> EvalView:
-    """The view of a run that could not start: every problem, one per line."""
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
-    status = f"<div class='rqa-eval-error'><p><b>{html.escape(heading)}:</b></p><ul>{items}</ul></div>"
-    return EvalView(status, _empty_table(), None, "")
+def chart(run: EvalRun) -> Figure | None:
+    """The run's chart (None when it did not run)."""
+    return report_chart(run.report) if run.report is not None else None
 
 
-def _mark(outcome: Outcome) -> tuple[bool, str]:
-    """(good, short label) of one outcome for the question's summary line."""
-    q = outcome.question
-    if not q.answerable:
-        return not outcome.answer.answered, "declined" if not outcome.answer.answered else "answered"
-    rank = outcome.first_relevant
-    return rank is not None and rank <= HIT_RANK, f"#{rank}" if rank is not None else "miss"
+@dataclass
+class EvalTab:
+    """The tab's components, and what they show in each language."""
+
+    tab: gr.Tab
+    intro: gr.Markdown
+    upload: gr.File
+    retriever: gr.Radio
+    run: gr.Button
+    status: gr.HTML
+    table: gr.Dataframe
+    chart: gr.Plot
+    questions: gr.HTML
+    last_run: gr.State
+
+    def relabel(self, lang: str, run: EvalRun | None) -> list[Any]:
+        """Every label and the last run in ``lang``, in the order of :attr:`relabelled`."""
+        return [
+            gr.update(label=text(lang, "eval_tab")),
+            gr.update(value=text(lang, "eval_intro")),
+            gr.update(label=text(lang, "eval_file")),
+            gr.update(label=text(lang, "eval_retriever"), choices=retriever_choices(lang)),
+            gr.update(value=text(lang, "eval_run")),
+            status_html(run, lang),
+            gr.update(label=text(lang, "eval_metrics"), value=table_value(run, lang)),
+            gr.update(label=text(lang, "eval_chart")),
+            questions_html(run, lang),
+        ]
+
+    @property
+    def relabelled(self) -> list[Any]:
+        return [self.tab, self.intro, self.upload, self.retriever, self.run, self.status, self.table, self.chart,
+                self.questions]
 
 
-def _highlighted(passage: Passage, evidence: tuple[Occurrence, ...]) -> str:
-    """The passage's text, escaped, with the characters of every evidence occurrence in <mark>."""
-    marked = [False] * len(passage.text)
-    for o in evidence:
-        if o.doc == passage.doc:
-            for offset in range(max(o.offsets[0], passage.start), min(o.offsets[-1] + 1, passage.end)):
-                marked[offset - passage.start] = True
-    out, i = [], 0
-    while i < len(marked):
-        j = i
-        while j < len(marked) and marked[j] == marked[i]:
-            j += 1
-        piece = html.escape(passage.text[i:j])
-        out.append(f"<mark>{piece}</mark>" if marked[i] else piece)
-        i = j
-    return "".join(out)
+def build_eval_tab(engine: Engine, language: gr.Radio) -> EvalTab:
+    """Add the "Evaluation" tab, following the interface language ``language`` holds.
 
-
-def _question_details(outcomes: dict[str, Outcome], relevant: frozenset[str], evidence: tuple[Occurrence, ...]) -> str:
-    q = next(iter(outcomes.values())).question
-    marks = []
-    for name, o in outcomes.items():
-        good, label = _mark(o)
-        marks.append(f"<span class='rqa-eval-{'hit' if good else 'miss'}'>{'✓' if good else '✗'} "
-                     f"{html.escape(name)} {html.escape(label)}</span>")
-    summary = (
-        f"<summary>{' '.join(marks)} · <b>{html.escape(q.id)}</b> [{html.escape(q.lang)}"
-        f"{', ' + html.escape(q.kind) if q.kind else ''}] {html.escape(q.question)}</summary>"
-    )
-    body = []
-    if q.evidence:
-        spans = "".join(f"<li>{html.escape(span)}</li>" for span in q.evidence)
-        body.append(f"<p>Evidence:</p><ul>{spans}</ul>")
-        body.append(f"<p>Relevant passages: {html.escape(', '.join(sorted(relevant)))}</p>")
-    else:
-        body.append("<p>Not answerable from the documents: the tool should decline.</p>")
-    for name, o in outcomes.items():
-        if o.answer.answered:
-            cited = "" if o.correctly_cited is None else (", correct citation" if o.correctly_cited else
-                                                          ", no correct citation")
-            answer = f"answered{cited}: {html.escape(o.answer.answer)}"
-        else:
-            answer = "declined"
-        body.append(f"<p><b>{html.escape(name)}</b> answer: {answer}</p>")
-    # Each passage once, with its rank under every retriever that found it in the top SHOWN_PASSAGES.
-    ranks: dict[str, dict[str, int]] = {}
-    passages = {}
-    for name, o in outcomes.items():
-        for hit in o.hits[:SHOWN_PASSAGES]:
-            ranks.setdefault(hit.passage.chunk_id, {})[name] = hit.rank
-            passages[hit.passage.chunk_id] = hit.passage
-    items = []
-    for chunk_id in sorted(ranks, key=lambda c: min(ranks[c].values())):
-        p = passages[chunk_id]
-        where = " · ".join(f"{html.escape(name)} #{rank}" for name, rank in ranks[chunk_id].items())
-        tag = " <b class='rqa-eval-hit'>relevant</b>" if chunk_id in relevant else ""
-        items.append(
-            f"<li><code>{html.escape(chunk_id)}</code>{tag} ({where}) {html.escape(p.section or '')}"
-            f"<div class='rqa-eval-passage'>{_highlighted(p, evidence)}</div></li>"
-        )
-    body.append(f"<p>Retrieved passages (top {SHOWN_PASSAGES}):</p><ul>{''.join(items)}</ul>")
-    return f"<details class='rqa-eval-question'>{summary}{''.join(body)}</details>"
-
-
-def questions_html(report: EvalReport) -> str:
-    """One expandable entry per question: hit or miss per retriever, and the retrieved passages."""
-    by_question: dict[str, dict[str, Outcome]] = {}
-    for name, r in report.reports.items():
-        for o in r.outcomes:
-            by_question.setdefault(o.question.id, {})[name] = o
-    entries = [
-        _question_details(outcomes, report.relevant.get(qid, frozenset()), report.qset.evidence[qid])
-        for qid, outcomes in by_question.items()
-    ]
-    return (
-        f"<div class='rqa-eval-questions'><p>Per question: ✓ when a relevant passage is in the top {HIT_RANK} "
-        "(#rank of the first one), or when an unanswerable question is declined. Click a question for "
-        f"its passages; evidence is highlighted.</p>{''.join(entries)}</div>"
-    )
-
-
-def _gradio_progress(progress: gr.Progress) -> Progress:
-    def report(done: int, total: int, what: str) -> None:
-        progress((done, total), desc=what)
-
-    return report
-
-
-def build_eval_tab(engine: Engine) -> None:
-    """Add the "Evaluation" tab; call inside a ``gr.Blocks()`` (or ``gr.Tabs()``) context."""
-    with gr.Tab("Evaluation", id="evaluation"):
-        gr.Markdown(
-            "Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions: the shipped "
-            "dev questions, or your own JSONL file (format in docs/evaluation.md)."
-        )
+    Call inside a ``gr.Blocks()`` (or ``gr.Tabs()``) context.
+    """
+    lang = str(language.value)
+    private: dict[str, Any] = {"api_visibility": "private"}
+    with gr.Tab(text(lang, "eval_tab"), id="evaluation") as tab:
+        last_run = gr.State(None)
+        intro = gr.Markdown(text(lang, "eval_intro"))
         with gr.Row(equal_height=True):
-            upload = gr.File(label="Question file (JSONL; empty: dev questions)", file_types=[".jsonl", ".json"],
-                             type="filepath", scale=3)
-            retriever = gr.Radio([*RETRIEVERS, ALL], value=engine.settings.retriever, label="Retriever", scale=2)
-            run = gr.Button("Run evaluation", variant="primary", scale=1, elem_id="rqa-eval-run")
+            upload = gr.File(label=text(lang, "eval_file"), file_types=[".jsonl", ".json"], type="filepath", scale=3)
+            retriever = gr.Radio(retriever_choices(lang), value=engine.settings.retriever.value,
+                                 label=text(lang, "eval_retriever"), scale=2, elem_id="rqa-eval-retriever")
+            run = gr.Button(text(lang, "eval_run"), variant="primary", scale=1, elem_id="rqa-eval-run")
         status = gr.HTML("", js_on_load=None, elem_id="rqa-eval-status")
-        table = gr.Dataframe(_empty_table(), label="Metrics", interactive=False, wrap=True, elem_id="rqa-eval-table")
-        chart = gr.Plot(label="Metrics per retriever and language", format="png")
+        table = gr.Dataframe(table_value(None, lang), label=text(lang, "eval_metrics"), interactive=False, wrap=True,
+                             elem_id="rqa-eval-table")
+        plot = gr.Plot(label=text(lang, "eval_chart"), format="png")
         questions = gr.HTML("", js_on_load=None, css_template=QUESTIONS_CSS, elem_id="rqa-eval-questions")
+    view = EvalTab(tab, intro, upload, retriever, run, status, table, plot, questions, last_run)
 
-        def handle(file: str | None, mode: str, progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
-            view = run_evaluation(engine, file, mode, _gradio_progress(progress))
-            return [view.status, view.table, view.chart, view.questions]
+    def handle(file: str | None, mode: str, lang: str, progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
+        def report(done: int, total: int, what: str) -> None:
+            progress((done, total), desc=text(lang, "eval_progress"))
 
-        run.click(
-            handle, [upload, retriever], [status, table, chart, questions],
-            api_visibility="private", concurrency_limit=1, concurrency_id=EVAL_GROUP, show_progress_on=[status],
-        )
+        result = run_evaluation(engine, file, mode, report)
+        return [status_html(result, lang), table_value(result, lang), chart(result), questions_html(result, lang),
+                result]
+
+    run.click(
+        handle, [upload, retriever, language], [status, table, plot, questions, last_run],
+        concurrency_limit=1, concurrency_id=EVAL_GROUP, show_progress_on=[status], **private,
+    )
+    language.change(view.relabel, [language, last_run], view.relabelled, queue=False, **private)
+    return view

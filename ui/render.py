@@ -11,7 +11,8 @@ from html import escape
 from typing import Any
 
 from ui.conversation import Turn
-from ui.strings import UI, text, ui_language
+from ui.errors import UserError
+from ui.strings import text
 
 # Characters of a passage shown next to a declined answer (the sources panel has the whole text).
 SNIPPET_CHARS = 160
@@ -134,7 +135,10 @@ def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
 
 def error_html(turn: Turn, lang: str) -> str:
     """An assistant message for a question that could not be asked, or a server failure."""
-    message = text(lang, "internal_error") if turn.crashed else question_error(turn.error or "", lang)
+    if turn.crashed or turn.error is None:
+        message = text(lang, "internal_error")
+    else:
+        message = turn.error.text(lang, "question_error")
     return f'<div class="rqa-error" role="alert">{escape(message)}</div>'
 
 
@@ -194,10 +198,10 @@ def sources_html(turns: Sequence[Turn], lang: str) -> str:
     return f'<div class="rqa-sources">{title}{sections}</div>'
 
 
-def hits_html(hits: Sequence[Mapping[str, Any]] | None, lang: str, error: str | None = None) -> str:
+def hits_html(hits: Sequence[Mapping[str, Any]] | None, lang: str, error: UserError | None = None) -> str:
     """Ranked passages from the Passages tab (``Hit.to_json()`` dicts), or a prompt or an error."""
     if error is not None:
-        message = escape(text(lang, "search_error", message=error))
+        message = escape(error.text(lang, "search_error"))
         return f'<div class="rqa-hits"><p class="rqa-error" role="alert">{message}</p></div>'
     if not hits:
         return f'<div class="rqa-hits"><p class="rqa-empty">{escape(text(lang, "search_empty"))}</p></div>'
@@ -232,8 +236,3 @@ def header_html(summary: Mapping[str, Any], lang: str) -> str:
         f'<p class="rqa-status">{escape(status)}</p></div>'
     )
 
-
-def question_error(code: str, lang: str) -> str:
-    """The message for a QuestionError ``code`` in ``lang``."""
-    key = f"error_{code}"
-    return text(lang, key) if key in UI[ui_language(lang)] else text(lang, "question_error", message=code)

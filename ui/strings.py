@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Literal
 
 Lang = Literal["tr", "en"]
@@ -10,6 +11,7 @@ DEFAULT_LANGUAGE: Lang = "tr"
 PAGE_TITLE = "Rapor Asistanı · Report Assistant"
 # The /ask API speaks English, like the CLI's errors.
 API_BAD_LANGUAGE = "language must be 'tr', 'en' or empty (the question's language), got {language!r}"
+API_TOO_LARGE = "request body over the limit of {limit} bytes"
 # The switch shows each language under its own name, whatever the interface language.
 LANGUAGE_CHOICES = [("Türkçe", "tr"), ("English", "en")]
 
@@ -69,6 +71,41 @@ UI: dict[Lang, dict[str, str]] = {
         "search_empty": "Raporun pasajlarını sıralı olarak görmek için bir arama yapın.",
         "search_error": "Arama yapılamadı: {message}.",
         "status": "Dizin: {documents} belge · {passages} pasaj · model {model} · oluşturulma {built_at}",
+        "eval_tab": "Değerlendirme",
+        "eval_intro": "Aramayı (hit@1, hit@5, MRR@10, nDCG@10) ve cevapları test sorularıyla ölçün: projeyle gelen "
+        "geliştirme soruları ya da kendi JSONL dosyanız (biçimi docs/evaluation.md dosyasında).",
+        "eval_file": "Soru dosyası (JSONL; boşsa geliştirme soruları)",
+        "eval_retriever": "Arama yöntemi",
+        "eval_all": "Hepsi (karşılaştırma)",
+        "eval_run": "Değerlendir",
+        "eval_metrics": "Ölçümler",
+        "eval_chart": "Arama yöntemine ve dile göre ölçümler",
+        "eval_progress": "Değerlendiriliyor",
+        "eval_column_retriever": "yöntem",
+        "eval_column_scope": "kapsam",
+        "eval_column_answered": "cevaplanan",
+        "eval_column_cited": "doğru kaynak",
+        "eval_column_declined": "reddedilen",
+        "eval_status": "{source} dosyasındaki {n} soru ({answerable} tanesi cevaplanabilir) {modes} ile, k={k}, "
+        "{seconds} saniyede değerlendirildi. Ölçümler cevaplanabilir soruların ortalamasıdır, %95 bootstrap "
+        "aralıklarıyla; “{answered}” ve “{cited}” cevaplanabilir soruların, “{declined}” cevaplanamayanların "
+        "oranıdır.",
+        "eval_bad_file": "Soru dosyası kullanılamıyor",
+        "eval_cannot_run": "Değerlendirme yapılamıyor",
+        "eval_per_question": "Soru başına: ilgili bir pasaj ilk {k} sonuçtaysa (ilkinin sırası #n ile) ya da "
+        "cevaplanamayan bir soru geri çevrildiyse ✓. Pasajlarını görmek için bir soruya tıklayın; kanıt "
+        "vurgulanmıştır.",
+        "eval_answered": "cevapladı",
+        "eval_answered_cited": "cevapladı, doğru kaynakla",
+        "eval_answered_uncited": "cevapladı, doğru kaynak yok",
+        "eval_declined": "geri çevirdi",
+        "eval_miss": "bulamadı",
+        "eval_evidence": "Kanıt:",
+        "eval_relevant_passages": "İlgili pasajlar: {ids}",
+        "eval_unanswerable": "Belgelerden cevaplanamaz: araç cevap vermemeli.",
+        "eval_answer": "{retriever} cevabı: {answer}",
+        "eval_relevant": "ilgili",
+        "eval_retrieved": "Getirilen pasajlar (ilk {n}):",
     },
     "en": {
         "title": "Report Assistant",
@@ -115,6 +152,39 @@ UI: dict[Lang, dict[str, str]] = {
         "search_empty": "Search to see the report's passages ranked, with their scores and locations.",
         "search_error": "Could not search: {message}.",
         "status": "Index: {documents} document(s) · {passages} passages · model {model} · built {built_at}",
+        "eval_tab": "Evaluation",
+        "eval_intro": "Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions: the shipped "
+        "dev questions, or your own JSONL file (format in docs/evaluation.md).",
+        "eval_file": "Question file (JSONL; empty: dev questions)",
+        "eval_retriever": "Retriever",
+        "eval_all": "All (compare)",
+        "eval_run": "Run evaluation",
+        "eval_metrics": "Metrics",
+        "eval_chart": "Metrics per retriever and language",
+        "eval_progress": "Evaluating",
+        "eval_column_retriever": "retriever",
+        "eval_column_scope": "scope",
+        "eval_column_answered": "answered",
+        "eval_column_cited": "cited",
+        "eval_column_declined": "declined",
+        "eval_status": "Evaluated {n} questions ({answerable} answerable) from {source} with {modes}, k={k}, in "
+        "{seconds} s. Metrics are means over answerable questions with 95% bootstrap intervals; “{answered}” and "
+        "“{cited}” are shares of answerable questions, “{declined}” of unanswerable ones.",
+        "eval_bad_file": "The question file cannot be used",
+        "eval_cannot_run": "Cannot evaluate",
+        "eval_per_question": "Per question: ✓ when a relevant passage is in the top {k} (#rank of the first one), "
+        "or when an unanswerable question is declined. Click a question for its passages; evidence is highlighted.",
+        "eval_answered": "answered",
+        "eval_answered_cited": "answered, correct citation",
+        "eval_answered_uncited": "answered, no correct citation",
+        "eval_declined": "declined",
+        "eval_miss": "miss",
+        "eval_evidence": "Evidence:",
+        "eval_relevant_passages": "Relevant passages: {ids}",
+        "eval_unanswerable": "Not answerable from the documents: the tool should decline.",
+        "eval_answer": "{retriever} answer: {answer}",
+        "eval_relevant": "relevant",
+        "eval_retrieved": "Retrieved passages (top {n}):",
     },
 }
 
@@ -123,6 +193,11 @@ def text(lang: str, key: str, **values: object) -> str:
     """The fixed string ``key`` in ``lang`` (the default language for anything unknown), formatted with ``values``."""
     template = UI[ui_language(lang)][key]
     return template.format(**values) if values else template
+
+
+def html_text(lang: str, key: str, **markup: str) -> str:
+    """The string ``key`` in ``lang`` as HTML: its own text escaped, ``markup`` (already safe HTML) put in."""
+    return escape(UI[ui_language(lang)][key]).format(**markup)
 
 
 def ui_language(code: str | None) -> Lang:
