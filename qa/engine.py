@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.embedder import Embedder
+from index.embedding import Embedder, load_embedder
 from index.store import LoadedIndex, ensure_index
 from qa.answer import Answer, normalize_question
 from qa.answerers import Answerer, AnswerRequest, make_answerer
@@ -37,7 +37,7 @@ class Engine:
         on_stage: Callable[[str], None] | None = None,
     ) -> Engine:
         """Load the model and the index, building the index first if it is missing or stale."""
-        embedder = Embedder(settings.model, settings.cache_dir.expanduser())
+        embedder = load_embedder(settings.embedder_config())
         index = ensure_index(settings.index_config(), embedder, show_progress=show_progress, on_stage=on_stage)
         retriever = Retriever(index, embedder, settings)
         return cls(settings, embedder, index, retriever, make_answerer(settings.answerer, retriever, settings))

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus import ChunkerConfig, default_corpus_dir
-from index.embedder import DEFAULT_MODEL
+from index.embedding import DEFAULT_MODEL, EmbedderConfig
 from index.store import IndexConfig
 from qa.modes import RetrievalMode
 
@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     @property
     def chunker(self) -> ChunkerConfig:
         return ChunkerConfig(self.chunk_target_words, self.chunk_min_words, self.chunk_max_words)
+
+    def embedder_config(self) -> EmbedderConfig:
+        """What ``index.embedding.load_embedder`` needs to load this model with these settings."""
+        return EmbedderConfig(
+            model=self.model,
+            cache_dir=self.cache_dir.expanduser(),
+            backend=self.embed_backend,
+            threads=self.embed_threads,
+            spin=self.embed_spin,
+            allow_download=self.allow_download,
+        )
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(

@@ -180,11 +180,11 @@ def test_clashing_passage_ids_are_reported(tmp_path):
 
 def test_cli_index_prints_every_skipped_file(bad_corpus, tmp_path, monkeypatch, isolated_home):
     """`report-qa index --corpus DIR` indexes the good files and lists each bad one with its reason."""
-    import index.embedder
+    import index.embedding
     from cli.main import cli
 
     folder, expected = bad_corpus
-    monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(index.embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
     args = ["index", "--corpus", str(folder), "--index-dir", str(tmp_path / "index")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -199,10 +199,10 @@ def test_cli_index_prints_every_skipped_file(bad_corpus, tmp_path, monkeypatch, 
 
 
 def test_cli_index_of_an_unusable_corpus_is_a_user_error(tmp_path, monkeypatch, isolated_home):
-    import index.embedder
+    import index.embedding
     from cli.main import cli
 
-    monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(index.embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "empty.md").write_bytes(b"")
     for corpus in (tmp_path / "corpus", tmp_path / "missing"):

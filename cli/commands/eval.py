@@ -100,11 +100,10 @@ def _question_file(settings: Settings, path: Path, modes: list[RetrievalMode], k
 
 
 def _xquad(settings: Settings, modes: list[RetrievalMode], k: int, limit: int | None) -> _Outcome:
+    from index.embedding import load_embedder
     from qa.evaluation.xquad import render_xquad, run_xquad, write_xquad
 
-    from index.embedder import Embedder
-
-    embedder = Embedder(settings.model, settings.cache_dir.expanduser())
+    embedder = load_embedder(settings.embedder_config())
     report = run_xquad(settings, embedder, retrievers=modes, k=k, limit=limit,
                        show_progress=sys.stderr.isatty(), on_stage=stage("xquad"))
     return _Outcome(report.to_json(), render_xquad(report), lambda out: write_xquad(report, out))

@@ -18,13 +18,13 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
     """Build or update the index (passages, FAISS vectors, BM25)."""
     import sys
 
-    from index.embedder import Embedder
+    from index.embedding import load_embedder
     from index.store import build_index, check_index
 
     settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
     config = settings.index_config()
     with user_errors():
-        embedder = Embedder(settings.model, config.cache_dir)
+        embedder = load_embedder(settings.embedder_config())
         reason = message("rebuild_requested") if force else check_index(config, embedder)
         if reason is None:
             summary: dict[str, Any] = {"status": "up-to-date", "index_dir": str(config.index_dir)}
