@@ -1,4 +1,4 @@
-"""Start the real web chat on a free loopback port for the UI tests."""
+"""Start the real web chat on a free loopback port for the UI tests; hand-made answer parts."""
 
 from __future__ import annotations
 
@@ -26,3 +26,16 @@ def running_app(engine) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
+
+
+def citation(n: int, quote: str, text: str, chunk: str = "doc-001", **extra) -> dict:
+    """A citation as ``ask --json`` has it, quoting ``quote`` from the passage ``text``."""
+    start = text.index(quote)
+    return {"n": n, "chunk_id": chunk, "doc": "report.txt", "section": "GİRİŞ", "page": 2, "paragraph": 3,
+            "quote": quote, "quote_start": start, "quote_end": start + len(quote), "text": text, **extra}
+
+
+def passage(rank: int, text: str, **extra) -> dict:
+    """A ranked passage as ``search --json`` has it."""
+    return {"rank": rank, "score": 0.5 / rank, "chunk_id": f"doc-{rank:03d}", "doc": "report.txt",
+            "section": "SONUÇ", "page": rank, "paragraph": rank, "text": text, **extra}
