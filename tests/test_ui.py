@@ -420,7 +420,7 @@ def test_app_wiring(engine):
     assert {type(fn.fn.__self__).__name__ for fn in fns["relabel"]} == {"Handlers", "EvalTab"}
     for fn in fns["relabel"]:
         owner = fn.fn.__self__
-        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None)
+        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None, None)
         assert len(fn.outputs) == len(owner.relabel(*args))
         assert (language._id, "change") in fn.targets
     # Answers, searches and the API share the engine's concurrency group; the queue is bounded.

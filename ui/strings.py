@@ -74,7 +74,6 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_tab": "Değerlendirme",
         "eval_intro": "Aramayı (hit@1, hit@5, MRR@10, nDCG@10) ve cevapları test sorularıyla ölçün: projeyle gelen "
         "geliştirme soruları ya da kendi JSONL dosyanız (biçimi docs/evaluation.md dosyasında).",
-        "eval_file": "Soru dosyası (JSONL; boşsa geliştirme soruları)",
         "eval_retriever": "Arama yöntemi",
         "eval_all": "Hepsi (karşılaştırma)",
         "eval_run": "Değerlendir",
@@ -178,7 +177,6 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_tab": "Evaluation",
         "eval_intro": "Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions: the shipped "
         "dev questions, or your own JSONL file (format in docs/evaluation.md).",
-        "eval_file": "Question file (JSONL; empty: dev questions)",
         "eval_retriever": "Retriever",
         "eval_all": "All (compare)",
         "eval_run": "Run evaluation",
