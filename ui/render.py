@@ -79,12 +79,21 @@ def highlight(passage: str, citations: Sequence[Mapping[str, Any]], turn_id: int
     return "".join(anchors + out)
 
 
+def _cite_name(citation: Mapping[str, Any], lang: str) -> str:
+    """``[n]`` and, for screen readers only, where it leads ("Source 1: section · paragraph · page").
+
+    Visually hidden text rather than ``aria-label``: the chat's HTML sanitizer drops ARIA attributes.
+    """
+    n = int(citation["n"])
+    where = text(lang, "cite_label", n=n, where=location(citation, lang))
+    return f'[{n}]<span class="rqa-sr"> {escape(where)}</span>'
+
+
 def _marker(citation: Mapping[str, Any], turn_id: int, lang: str) -> str:
     n = int(citation["n"])
-    label = text(lang, "cite_label", n=n, where=location(citation, lang))
     return (
-        f'<a class="rqa-marker" href="#{cite_id(turn_id, n)}" title="{escape(citation["quote"])}" '
-        f'aria-label="{escape(label)}">[{n}]</a>'
+        f'<a class="rqa-marker" href="#{cite_id(turn_id, n)}" title="{escape(citation["quote"])}">'
+        f"{_cite_name(citation, lang)}</a>"
     )
 
 
@@ -121,11 +130,7 @@ def _snippet(passage: str) -> str:
 
 
 def _labels(citations: Sequence[Mapping[str, Any]], turn_id: int, lang: str) -> str:
-    return " ".join(
-        f'<a href="#{cite_id(turn_id, int(c["n"]))}" '
-        f'aria-label="{escape(text(lang, "cite_label", n=int(c["n"]), where=location(c, lang)))}">[{int(c["n"])}]</a>'
-        for c in citations
-    )
+    return " ".join(f'<a href="#{cite_id(turn_id, int(c["n"]))}">{_cite_name(c, lang)}</a>' for c in citations)
 
 
 def is_off_topic(answer: Mapping[str, Any]) -> bool:
@@ -180,9 +185,8 @@ def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
     else:
         body = escape(answer["answer"])
         items = "".join(
-            f'<li><a href="#{near_id(turn_id, int(p["rank"]))}" aria-label="'
-            f'{escape(text(lang, "near_label", n=int(p["rank"]), where=location(p, lang)))}">'
-            f"{escape(location(p, lang))}</a> — {escape(_snippet(p['text']))}</li>"
+            f'<li><a href="#{near_id(turn_id, int(p["rank"]))}">{escape(location(p, lang))}</a>'
+            f" — {escape(_snippet(p['text']))}</li>"
             for p in answer["passages"]
         )
         tail = f'<div class="rqa-inline-sources">{escape(text(lang, "closest"))}<ol>{items}</ol></div>'

@@ -103,6 +103,9 @@ a.rqa-marker:hover { background: var(--color-accent); color: white !important; }
 .rqa-answer-sources blockquote { margin: 0 !important; padding: 0; border: 0; white-space: pre-line;
   font-size: .88rem; line-height: 1.5; }
 .rqa-off-topic p { margin: 0; }
+/* Read by screen readers, not shown (e.g. where a [n] link leads). */
+.rqa-sr { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 mark.rqa-term { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 3px; }
 a.rqa-marker:focus-visible, .rqa-passage :focus-visible, .rqa-answer-sources summary:focus-visible,
 mark:focus, .rqa-passage:focus { outline: 2px solid var(--color-accent); outline-offset: 2px; }

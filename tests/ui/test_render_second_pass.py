@@ -17,17 +17,29 @@ QUOTE = "1998 protokolü beş ülke arasında imzalandı."
 
 
 class _Ids(HTMLParser):
+    """Element ids, and the text of every link (what a screen reader reads as its name)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.ids: list[str] = []
         self.labels: list[str] = []
+        self._in_link = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if found.get("id"):
             self.ids.append(str(found["id"]))
         if tag == "a":
-            self.labels.append(str(found.get("aria-label")))
+            self._in_link = True
+            self.labels.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_link = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_link:
+            self.labels[-1] += data
 
 
 def _parsed(html: str) -> _Ids:
@@ -61,7 +73,7 @@ def test_a_miss_on_the_topic_still_lists_the_closest_passages(declined):
         answer["declined"] = declined
     html = render.answer_html(answer, 2, "en")
     assert 'href="#near-2-1"' in html and "Giriş cümlesi" in html
-    assert escape(strings.text("en", "near_label", n=1, where=render.location(passage(1, TEXT), "en"))) in html
+    assert f'href="#near-2-1">{escape(render.location(passage(1, TEXT), "en"))}</a>' in html
     panel = render.sources_html([Turn(2, "q", "q", answer)], "en")
     assert escape(strings.text("en", "declined")) in panel and 'id="near-2-1"' in panel
 
@@ -79,7 +91,7 @@ def test_each_answer_folds_its_own_passages_with_ids_of_its_own(lang):
     # Every link says where it leads, in the interface language.
     where = render.location(citation(1, QUOTE, TEXT), lang)
     labels = _parsed(chat).labels
-    assert labels and set(labels) == {strings.text(lang, "cite_label", n=1, where=where)}
+    assert labels and set(labels) == {"[1] " + strings.text(lang, "cite_label", n=1, where=where)}
 
 
 def test_a_long_question_is_shortened_in_the_sources_heading_with_the_whole_of_it_on_hover():
