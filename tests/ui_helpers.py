@@ -121,7 +121,7 @@ class Chat:
         """Until the page is labelled in ``lang`` (the page load sets the language after the first paint)."""
         self.page.wait_for_function(
             "([lang, send]) => document.documentElement.lang === lang"
-            " && document.querySelector('#rqa-send').innerText.trim() === send",
+            " && document.querySelector('#rqa-send')?.innerText.trim() === send",
             arg=[lang, strings.text(lang, "send")],
         )
 

@@ -194,7 +194,6 @@ HEAD = """
     counter.textContent = n >= Number(box.dataset.from)
       ? box.dataset.counter.replace("{n}", n).replace("{limit}", limit) : "";
     counter.classList.toggle("rqa-over", n > limit);
-    box.querySelector(".rqa-hint").textContent = "";
   });
   const label = () => {
     const picker = document.getElementById("rqa-language");
