@@ -87,6 +87,8 @@ a.rqa-marker:hover { background: var(--color-accent); color: white !important; }
 /* issue 13. Muted text dark enough for WCAG AA contrast (Gradio's "subdued" is not). */
 :root { --rqa-muted: #4b5563; }
 .dark { --rqa-muted: #b6bcc6; }
+/* Gradio's slider prints its bounds in a colour too light to read (axe: color-contrast). */
+.min_value, .max_value { color: var(--rqa-muted) !important; }
 /* Under the question box: why a message was not sent, and the character counter near the limit. */
 .rqa-hint-box { display: flex; gap: .6rem; font-size: .85rem; min-height: 1.25em; padding: 0 .2rem; }
 .rqa-hint { color: var(--error-text-color); }
