@@ -176,6 +176,8 @@ HEAD = """
       if (fold) fold.open = true;
       target.scrollIntoView({ block: "center" });
       land(target);
+      // Opening the fold makes the chat taller, and the Chatbot then scrolls itself to its end: come back.
+      setTimeout(() => target.scrollIntoView({ block: "center" }), 400);
       return;
     }
     const target = document.getElementById(id);

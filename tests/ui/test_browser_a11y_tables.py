@@ -165,6 +165,7 @@ def test_screenshots(open_chat, viewport, name):
     page.wait_for_function("document.activeElement && /cite-/.test(document.activeElement.id)")
     if viewport == "desktop":
         page.evaluate("document.getElementById('rqa-sources-panel').scrollTop = 0")
+    page.wait_for_timeout(1000)  # the page's own scrolling settles
     page.evaluate("document.activeElement.blur()")
     page.mouse.move(0, 0)
     page.wait_for_timeout(1000)

@@ -65,6 +65,7 @@ def _cited(chat, lang: str):
 @LANGS
 def test_on_a_phone_each_answer_opens_its_own_sources_in_place(open_chat, lang):
     chat = open_chat("phone", lang)
+    chat.ask(QUESTION[lang])  # a second answer below it: opening a fold then makes the chat scroll itself
     answer = _cited(chat, lang)
     page = chat.page
     assert not page.locator("#rqa-sources-panel").is_visible()
@@ -79,7 +80,11 @@ def test_on_a_phone_each_answer_opens_its_own_sources_in_place(open_chat, lang):
     target = answer.locator(f"[id='{target_id}']")
     page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=target_id)
     assert target.is_visible() and fold.evaluate("e => e.open")
+    # Still in view once the chat has settled (the Chatbot scrolls itself when its content grows).
+    page.wait_for_timeout(1200)
     box = target.bounding_box()
+    chat_box = page.locator("#rqa-chat").bounding_box()
+    assert chat_box["y"] - box["height"] < box["y"] < chat_box["y"] + chat_box["height"]
     assert 0 <= box["y"] < chat.viewport["height"]
     # The reader stays in the chat: the page itself barely moved, the answer is where it was.
     assert abs(page.evaluate("window.scrollY") - scroll_before) < chat.viewport["height"] / 2
