@@ -11,12 +11,6 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 LOCALES = {"tr": "tr-TR", "en": "en-US"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/ui/test_browser" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="package")
 def browser():
     with chromium() as launched:
