@@ -1,4 +1,4 @@
-"""The web chat's browser tests: one real server and one Chromium for the whole package."""
+"""The web chat's browser tests: one real server for the package, one Chromium per module."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 LOCALES = {"tr": "tr-TR", "en": "en-US"}
 
 
-@pytest.fixture(scope="package")
+# Per module: Playwright's sync API allows one instance at a time, and other test modules start their own.
+@pytest.fixture(scope="module")
 def browser():
     with chromium() as launched:
         yield launched
