@@ -158,13 +158,10 @@ def test_damaged_index_is_detected_and_rebuilt(built, damage, caplog):
 
 def test_cli_index_rebuilds_a_damaged_index(built, monkeypatch, isolated_home):
     """`report-qa index` (no --force) checks file checksums, not only the manifest."""
-    import index.embedder
     import index.embedding
     from cli.main import cli
 
-    # The command line loads its embedder through one of these (the old name until it migrates).
     monkeypatch.setattr(index.embedding, "load_embedder", lambda *a, **k: built.embedder)
-    monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: built.embedder)
     args = ["index", "--corpus", str(built.config.corpus_dir), "--index-dir", str(built.config.index_dir)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0 and "up to date" in result.stdout
