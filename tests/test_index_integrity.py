@@ -223,9 +223,11 @@ def test_index_from_another_setup_is_never_used(built, setup, caplog):
 
 
 def test_another_index_format_is_rebuilt(built, monkeypatch):
-    monkeypatch.setattr(store, "FORMAT_VERSION", store.FORMAT_VERSION + 1)
+    from index import manifest
+
+    monkeypatch.setattr(manifest, "FORMAT_VERSION", manifest.FORMAT_VERSION + 1)
     assert "another index format" in check_index(built.config, built.embedder)
-    assert ensure_index(built.config, built.embedder).manifest["format_version"] == store.FORMAT_VERSION
+    assert ensure_index(built.config, built.embedder).manifest["format_version"] == manifest.FORMAT_VERSION
 
 
 def test_same_documents_in_another_folder_reuse_the_index(built, tmp_path):
