@@ -15,25 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.embedding import DEFAULT_MODEL, EmbedderConfig, EmbedderError, embedder_backends, load_embedder
+from index.embedding import DEFAULT_MODEL, EmbedderConfig, EmbedderError, load_embedder
 from index.embedding import Embedder as EmbedderProtocol
-from index.embedding.onnx_graph import onnx_unsupported_reason, write_onnx_model
 
-__all__ = [
-    "BACKENDS",
-    "DEFAULT_MODEL",
-    "Embedder",
-    "EmbedderError",
-    "onnx_unsupported_reason",
-    "write_onnx_model",
-]
-
-BACKENDS = embedder_backends()
-
-
-# The old names: a class, and two private helpers the bench reached for.
-_onnx_unsupported = onnx_unsupported_reason
-_write_onnx = write_onnx_model
+__all__ = ["DEFAULT_MODEL", "Embedder", "EmbedderError"]
 
 
 def Embedder(
