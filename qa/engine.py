@@ -40,7 +40,8 @@ class Engine:
         embedder = load_embedder(settings.embedder_config())
         index = ensure_index(settings.index_config(), embedder, show_progress=show_progress, on_stage=on_stage)
         retriever = Retriever(index, embedder, settings)
-        return cls(settings, embedder, index, retriever, make_answerer(settings.answerer, retriever, settings))
+        answerer = make_answerer(settings.effective_answerer, retriever, settings)
+        return cls(settings, embedder, index, retriever, answerer)
 
     def search(self, question: str, k: int | None = None, mode: RetrievalMode | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question`` (default: ``settings.top_k``).
