@@ -64,7 +64,7 @@ class LLMAnswerer:
                       answerer=self.name, model=self.model, dropped=dropped)
 
     def _fallback(self, request: AnswerRequest, reason: LLMError) -> Answer:
-        log.warning("answering extractively: %s", reason)
+        log.info("answering extractively: %s", reason)
         return replace(self.extractive.answer(request), fallback_reason=str(reason))
 
     def generate(self, request: AnswerRequest, on_token: TokenCallback | None = None) -> Completion:
