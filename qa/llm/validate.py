@@ -33,6 +33,8 @@ from qa.retrieval import Hit, Retriever
 _CITATION_RE = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
 # A sentence ends at . ! ? or … (not inside "2.5"), with any citations that follow it.
 _SENTENCE_RE = re.compile(r".+?(?:[.!?…]+(?:\s*\[[^\]\n]*\])*(?=\s|$)|$)")
+# Script and style elements go with their content: it is code, never part of an answer.
+_CODE_RE = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SENTINEL_RE = re.compile(SENTINEL.replace("_", r"[_\s]?"), re.IGNORECASE)
 # Too short to tell its language reliably: the language rule skips it.
@@ -79,7 +81,7 @@ class Validation:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a generated answer (markup removed), each with its trailing citations."""
-    clean = MARKUP_RE.sub(" ", text).replace("**", "").replace("__", "")
+    clean = MARKUP_RE.sub(" ", _CODE_RE.sub(" ", text)).replace("**", "").replace("__", "")
     out = []
     for line in clean.splitlines():
         line = _BULLET_RE.sub("", line).strip()
