@@ -70,8 +70,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def llama_server():
     """A REAL llama.cpp server (xllamacpp) on a free loopback port, running SmolLM2-135M-Instruct."""
-    from qa.llm.local import start_llama_server
     from llm_helpers import smollm2_gguf
+
+    from qa.llm.local import start_llama_server
 
     server = start_llama_server(smollm2_gguf(), threads=2, context=4096)
     yield server

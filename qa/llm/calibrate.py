@@ -26,7 +26,6 @@ from qa.engine import Engine
 from qa.evaluation.questions import Question, default_questions_path
 from qa.evaluation.relevance import judge, load_question_set
 
-
 # Share of unsupported (question, passage) pairs the threshold may let through on the tune split.
 MAX_UNSUPPORTED_KEPT = 0.3
 
