@@ -93,6 +93,11 @@ def llm_engine(engine):
     return make
 
 
-# SmolLM2 on a CPU shared with other work: a few passages and tokens, and patience.
-REAL_LLM_SETTINGS = {"llm_passages": 2, "llm_max_tokens": 60, "llm_read_timeout": 600.0,
-                     "llm_total_timeout": 900.0}
+@pytest.fixture(scope="session")
+def llama_settings(llama_server) -> dict:
+    """Settings overrides that answer through ``llama_server``.
+
+    SmolLM2 on a CPU shared with other work: few passages and tokens, and patience.
+    """
+    return {"llm_url": llama_server.url, "answerer": "llm", "llm_passages": 2, "llm_max_tokens": 48,
+            "llm_read_timeout": 600.0, "llm_total_timeout": 900.0}

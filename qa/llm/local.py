@@ -42,8 +42,10 @@ def free_port(host: str = LOOPBACK) -> int:
 
 
 def start_llama_server(gguf: Path, port: int | None = None, *, threads: int | None = None,
-                       context: int = CONTEXT_TOKENS) -> LocalServer:
+                       context: int = CONTEXT_TOKENS, verbosity: int = 0) -> LocalServer:
     """Load ``gguf`` and serve it on ``127.0.0.1:port`` (a free port when None).
+
+    ``verbosity`` is llama.cpp's log threshold (0: errors and warnings only; 3: every request).
 
     Raises:
         ReportQAError: the ``llm`` extra is not installed, or the file is missing or not a GGUF model.
@@ -68,6 +70,7 @@ def start_llama_server(gguf: Path, port: int | None = None, *, threads: int | No
     params.n_parallel = 1
     params.cpuparams.n_threads = threads or max(1, min(4, os.cpu_count() or 1))
     params.warmup = False
+    params.verbosity = verbosity
     try:
         server = xllamacpp.Server(params)
     except Exception as exc:  # the C++ side reports load failures as plain exceptions
