@@ -38,7 +38,7 @@ class Script:
     kind: str = "reply"  # reply | status | hang | cut | malformed | json
     text: str = ""
     status: int = 200
-    seconds: float = 0.0
+    seconds: float = 0.0  # hang: how long; reply: the pause between streamed pieces
 
 
 @dataclass
@@ -116,6 +116,7 @@ def _handler(state: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             for piece in pieces:
                 self.wfile.write(_event({"content": piece}))
                 self.wfile.flush()
+                time.sleep(script.seconds)
             if script.kind == "cut":
                 return
             self.wfile.write(_event({}, "stop"))

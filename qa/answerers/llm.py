@@ -94,3 +94,7 @@ class LLMAnswerer:
         text, citations = validation.compose()
         return Answer(request.text, request.language, True, text, citations, request.hits, request.qid,
                       answerer=self.name, model=completion.model, dropped=validation.dropped)
+
+    def answer_streaming(self, request: AnswerRequest, on_token: TokenCallback) -> Answer:
+        """:meth:`answer` with the raw tokens passed to ``on_token`` as they stream."""
+        return self.answer(request, on_token)
