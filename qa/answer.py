@@ -71,6 +71,21 @@ class Dropped:
         return {"sentence": self.sentence, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class GenerationStats:
+    """How a generated answer fared in validation, for evaluation (not part of the JSON).
+
+    ``sentences``: sentences the model wrote (sentinel and marker-only ones aside); ``supported``:
+    those kept; ``citations``: (sentence, cited passage) pairs written; ``supporting``: those where
+    the cited passage alone supports its sentence.
+    """
+
+    sentences: int
+    supported: int
+    citations: int
+    supporting: int
+
+
 @dataclass
 class Answer:
     """A cited answer or a decline.
@@ -91,6 +106,7 @@ class Answer:
     model: str | None = None
     dropped: list[Dropped] = field(default_factory=list)
     fallback_reason: str | None = None
+    generation: GenerationStats | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

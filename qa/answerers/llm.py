@@ -61,7 +61,8 @@ class LLMAnswerer:
         lang = request.language
         dropped = validation.dropped if validation else []
         return Answer(request.text, lang, False, strings.CANNOT_ANSWER[lang], [], request.hits, request.qid,
-                      answerer=self.name, model=self.model, dropped=dropped)
+                      answerer=self.name, model=self.model, dropped=dropped,
+                      generation=validation.stats if validation else None)
 
     def _fallback(self, request: AnswerRequest, reason: LLMError) -> Answer:
         log.info("answering extractively: %s", reason)
@@ -93,7 +94,8 @@ class LLMAnswerer:
             return self._decline(request, validation)
         text, citations = validation.compose()
         return Answer(request.text, request.language, True, text, citations, request.hits, request.qid,
-                      answerer=self.name, model=completion.model, dropped=validation.dropped)
+                      answerer=self.name, model=completion.model, dropped=validation.dropped,
+                      generation=validation.stats)
 
     def answer_streaming(self, request: AnswerRequest, on_token: TokenCallback) -> Answer:
         """:meth:`answer` with the raw tokens passed to ``on_token`` as they stream."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus import Sentence
-from qa.answer import MARKUP_RE, Citation, Dropped, has_words
+from qa.answer import MARKUP_RE, Citation, Dropped, GenerationStats, has_words
 from qa.language import SUPPORTED, detect_language
 from qa.llm import figures
 from qa.llm.prompts import SENTINEL
@@ -61,6 +61,13 @@ class Validation:
     kept: list[Kept]
     dropped: list[Dropped]
     sentinel: bool
+    citations: int = 0  # (sentence, cited number) pairs written
+    supporting: int = 0  # of those, cited passages that alone support their sentence
+
+    @property
+    def stats(self) -> GenerationStats:
+        sentences = len(self.kept) + len(self.dropped)
+        return GenerationStats(sentences, len(self.kept), self.citations, self.supporting)
 
     def compose(self) -> tuple[str, list[Citation]]:
         """The answer text with renumbered ``[n]`` markers, and its citations by number."""
@@ -120,6 +127,7 @@ class Validator:
         pending: list[tuple[str, list[Hit]]] = []
         dropped: list[Dropped] = []
         sentinel = False
+        citations = 0
         for sentence in split_sentences(answer):
             claim = claim_text(sentence)
             if _SENTINEL_RE.search(sentence):
@@ -131,6 +139,7 @@ class Validator:
             if not cited:
                 dropped.append(Dropped(claim, "no citation"))
                 continue
+            citations += len(cited)
             valid = [n for n in cited if 1 <= n <= len(hits)]
             if not valid:
                 unknown = ", ".join(f"[{n}]" for n in cited)
@@ -142,17 +151,20 @@ class Validator:
                     dropped.append(Dropped(claim, f"written in {written}, not {language}"))
                     continue
             pending.append((claim, [hits[n - 1] for n in valid]))
-        kept = self._supported(pending, dropped)
-        return Validation(kept, dropped, sentinel)
+        kept, supporting = self._supported(pending, dropped)
+        return Validation(kept, dropped, sentinel, citations, supporting)
 
-    def _supported(self, pending: list[tuple[str, list[Hit]]], dropped: list[Dropped]) -> list[Kept]:
+    def _supported(self, pending: list[tuple[str, list[Hit]]], dropped: list[Dropped]) -> tuple[list[Kept], int]:
+        """The supported sentences, and how many (sentence, cited passage) pairs support alone."""
         if not pending:
-            return []
+            return [], 0
         vectors = self.retriever.embed_many([claim for claim, _ in pending])
         kept = []
+        supporting = 0
         for (claim, cited), vector in zip(pending, vectors, strict=True):
             scored = [(hit, *self.best_sentence(hit, vector)) for hit in cited]
             supports = [Support(hit, s, sim) for hit, s, sim in scored if sim >= self.threshold]
+            supporting += sum(not figures.missing(claim, s.hit.passage.text) for s in supports)
             if not supports:
                 best = max(sim for _, _, sim in scored)
                 dropped.append(Dropped(claim, f"not supported by its cited passage (similarity {best:.3f} "
@@ -164,4 +176,4 @@ class Validator:
                 dropped.append(Dropped(claim, f"{', '.join(absent)} not in its cited passage"))
                 continue
             kept.append(Kept(claim, tuple(supports)))
-        return kept
+        return kept, supporting
