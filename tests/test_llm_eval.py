@@ -55,3 +55,30 @@ def test_question_files_accept_a_reference_answer(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(json.dumps(QUESTIONS[0]) + "\n", encoding="utf-8")
     assert load_questions(path)[0].answer == QUESTIONS[0]["answer"]
+
+
+def test_bench_llm_times_what_we_add_around_the_server(model_cache, engine):
+    env = {"REPORT_QA_CACHE_DIR": str(model_cache), "REPORT_QA_INDEX_DIR": str(engine.settings.resolved_index_dir),
+           "HF_HUB_OFFLINE": "1"}
+    with scripted_llm() as server:
+        for _ in range(4):
+            server.reply("The 2009 Nakhchivan Agreement institutionalised the cooperation as the Turkic Council [1].")
+        result = CliRunner().invoke(cli, ["bench", "--llm", server.url, "--llm-questions", "3", "--json"], env=env,
+                                    catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"] == "scripted" and data["questions"] == 3 and len(server.requests) == 4
+    for key in ("retrieval_ms", "prompt_ms", "validation_ms", "server_ms", "server_first_token_ms", "added_ms",
+                "first_token_added_ms"):
+        assert 0 <= data[key]["p50"] <= data[key]["p95"]
+    assert isinstance(data["targets"]["met"], bool)
+
+
+def test_bench_llm_with_a_dead_server_is_one_line(model_cache, engine):
+    from qa.llm.local import free_port
+
+    env = {"REPORT_QA_CACHE_DIR": str(model_cache), "REPORT_QA_INDEX_DIR": str(engine.settings.resolved_index_dir),
+           "HF_HUB_OFFLINE": "1"}
+    result = CliRunner().invoke(cli, ["bench", "--llm", f"http://127.0.0.1:{free_port()}/v1"], env=env)
+    assert result.exit_code == 2 and "cannot reach the LLM server" in result.stderr
+    assert "Traceback" not in result.output
