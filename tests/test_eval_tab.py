@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from qa.evaluation import TABLE_COLUMNS, default_questions_path
 from ui import strings
-from ui.eval_render import questions_html, status_html, table_value
+from ui.eval_render import file_html, questions_html, status_html, table_html, table_value
 from ui.eval_tab import build_eval_tab, chart, run_evaluation
 
 
@@ -32,14 +32,16 @@ def test_tab_is_added_inside_blocks_in_the_interface_language(engine):
     demo, tab = _tab(engine, "en")
     blocks = list(demo.blocks.values())
     assert [b.label for b in blocks if isinstance(b, gr.Tab)] == ["Evaluation"]
-    for kind in (gr.File, gr.Button, gr.Dataframe, gr.Plot, gr.HTML):
+    for kind in (gr.UploadButton, gr.Button, gr.Plot, gr.HTML):
         assert any(isinstance(b, kind) for b in blocks), kind
+    # gr.File and gr.Dataframe bring texts in the browser's locale ("Drop File Here") and break headers mid-word.
+    assert not any(isinstance(b, gr.File | gr.Dataframe) for b in blocks)
     _, turkish = _tab(engine, "tr")
     assert turkish.tab.label == strings.text("tr", "eval_tab") and turkish.run.value == strings.text("tr", "eval_run")
     assert [value for _, value in turkish.retriever.choices] == ["bm25", "dense", "hybrid", "all"]
     # The language switch relabels exactly the components relabel() returns values for.
     relabel = next(fn for fn in demo.fns.values() if fn.name == "relabel")
-    assert len(relabel.outputs) == len(tab.relabel("en", None)) == len(tab.relabelled)
+    assert len(relabel.outputs) == len(tab.relabel("en", None, None)) == len(tab.relabelled)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,7 @@ def test_dev_questions_run_with_progress(dev_run):
     assert scopes[:3] == ["all", "tr", "en"] and any(s.startswith("kind:") for s in scopes)
     assert table_value(run, "tr")["data"] == table["data"]
     assert isinstance(chart(run), Figure)
+    assert "<th scope='col'>cevaplanan</th>" in table_html(run, "tr") and "<td>hybrid</td>" in table_html(run, "tr")
     assert questions_html(run, "en").count("<details") == n_questions
     assert calls and calls[-1][0] == calls[-1][1]
 
@@ -84,21 +87,23 @@ def _fields(template: str) -> set[str]:
 
 TAB_KEYS = [key for key in strings.UI["en"] if key.startswith(("eval_", "mode_"))]
 # The tab's labels: tab, description, upload, retriever switch and its choices, button, table columns, chart.
-LABEL_KEYS = ["eval_tab", "eval_intro", "eval_file", "eval_retriever", "mode_bm25", "mode_dense", "mode_hybrid",
-              "eval_all", "eval_run", "eval_metrics", "eval_column_retriever", "eval_column_scope",
-              "eval_column_answered", "eval_column_cited", "eval_column_declined", "eval_chart"]
+LABEL_KEYS = ["eval_tab", "eval_intro", "eval_upload", "eval_file_reset", "eval_retriever", "mode_bm25", "mode_dense",
+              "mode_hybrid", "eval_all", "eval_run", "eval_chart"]
+# The metrics table (HTML): its caption, its region's name and its word columns.
+TABLE_KEYS = ["eval_metrics", "eval_table_label", "eval_column_retriever", "eval_column_scope",
+              "eval_column_answered", "eval_column_cited", "eval_column_declined"]
 # The strings a finished run shows (a single-mode run: no "declined"-only or citation variants needed).
 RUN_KEYS = ["eval_status", "eval_per_question", "eval_evidence", "eval_relevant_passages", "eval_answer",
             "eval_relevant", "eval_retrieved", "eval_unanswerable"]
 # Shown in other cases: while running, a refused file, other outcomes; test_bad_upload_shows_the_error and
 # test_outcome_labels check them (the progress text only shows in a browser).
 OTHER_KEYS = ["eval_progress", "eval_bad_file", "eval_cannot_run", "eval_answered", "eval_answered_cited",
-              "eval_answered_uncited", "eval_declined", "eval_miss"]
+              "eval_answered_uncited", "eval_declined", "eval_miss", "eval_file_dev", "eval_file_chosen"]
 
 
 def test_every_string_of_the_tab_is_checked_below():
     """A new string joins LABEL_KEYS, RUN_KEYS or OTHER_KEYS, so the language tests see it."""
-    assert sorted(TAB_KEYS) == sorted({*LABEL_KEYS, *RUN_KEYS, *OTHER_KEYS})
+    assert sorted(TAB_KEYS) == sorted({*LABEL_KEYS, *TABLE_KEYS, *RUN_KEYS, *OTHER_KEYS})
     for key in TAB_KEYS:  # mode names included: "BM25 (sözcük)" is not "BM25 (keywords)"
         assert strings.UI["tr"][key] != strings.UI["en"][key], key
 
@@ -118,20 +123,36 @@ def test_a_run_shown_in_one_language_has_no_text_of_the_other(dev_run, lang, oth
 def test_relabel_puts_every_label_in_the_language(engine, dev_run, lang, other):
     _, tab = _tab(engine, other)
     run, _ = dev_run
-    updates = tab.relabel(lang, run)
+    updates = tab.relabel(lang, None, run)
     # The last run's panels are rendered again in the language (tested above) ...
-    assert [u for u in updates if isinstance(u, str)] == [status_html(run, lang), questions_html(run, lang)]
+    assert [u for u in updates if isinstance(u, str)] == [file_html(None, lang), status_html(run, lang),
+                                                          table_html(run, lang), questions_html(run, lang)]
+    table = unescape(table_html(run, lang))
+    assert all(strings.text(lang, key) in table for key in TABLE_KEYS)
     # ... and every label, choice and column name is in it.
     labels = []
     for update in (u for u in updates if isinstance(u, dict)):
         labels += [update[key] for key in ("label", "value") if isinstance(update.get(key), str)]
         labels += [label for label, _ in update.get("choices", [])]
-        if isinstance(update.get("value"), dict):
-            labels += update["value"]["headers"]
-    metric_columns = [c for c in TABLE_COLUMNS if f"eval_column_{c}" not in strings.UI[lang]]
-    assert sorted(labels) == sorted([strings.text(lang, key) for key in LABEL_KEYS] + metric_columns)
+    assert sorted(labels) == sorted(strings.text(lang, key) for key in LABEL_KEYS)
+    # The chart is drawn again, with its words in the language.
+    figure = next(u["value"] for u in updates if isinstance(u, dict) and isinstance(u.get("value"), Figure))
+    assert figure.axes[0].get_ylabel() == strings.text(lang, "chart_ylabel")
     leaked = {fragment for fragment in _fragments(other, TAB_KEYS) if fragment in " ".join(labels)}
     assert not leaked, leaked
+
+
+@pytest.mark.parametrize("lang", ["tr", "en"])
+def test_chart_words_follow_the_language(dev_run, lang):
+    run, _ = dev_run
+    figure = chart(run, lang)
+    texts = [figure.get_suptitle(), *(ax.get_title() for ax in figure.axes if ax.get_visible()),
+             *(t.get_text() for legend in figure.legends for t in legend.get_texts()), figure.axes[0].get_ylabel()]
+    assert figure.get_suptitle() == strings.text(lang, "chart_title", source="dev_questions.jsonl", k=10)
+    assert figure.axes[0].get_title().startswith(strings.text(lang, "chart_all") + " (n=")
+    assert strings.text(lang, "mode_hybrid") in texts and strings.text(lang, "chart_ylabel") in texts
+    other = "en" if lang == "tr" else "tr"
+    assert not {strings.text(other, key) for key in ("chart_ylabel", "chart_all", "mode_hybrid")} & set(texts)
 
 
 def test_uploaded_file_is_escaped(engine, tmp_path: Path):

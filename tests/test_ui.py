@@ -13,7 +13,7 @@ import gradio as gr
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ui_helpers import running_app
+from ui_helpers import citation, passage, running_app
 
 from qa import strings as qa_strings
 from ui import render, strings
@@ -22,9 +22,9 @@ from ui.conversation import Turn, contextual_question, follow_up_language, is_fo
 from ui.errors import UserError, attempt
 
 XSS = '<img src=x onerror=alert(1)>'
-ALLOWED_TAGS = {"a", "blockquote", "code", "div", "h1", "h2", "h3", "li", "mark", "ol", "p", "q", "section",
-                "span", "sup", "ul"}
-ALLOWED_ATTRIBUTES = {"class", "href", "id", "role", "title"}
+ALLOWED_TAGS = {"a", "blockquote", "code", "details", "div", "footer", "h1", "h2", "li", "mark", "ol", "p", "q",
+                "section", "span", "summary", "sup", "ul"}
+ALLOWED_ATTRIBUTES = {"aria-live", "class", "href", "id", "role", "title"}
 
 
 class _Markup(HTMLParser):
@@ -54,17 +54,6 @@ def assert_only_our_markup(html: str) -> None:
         assert tag in ALLOWED_TAGS, tag
         assert set(attrs) <= ALLOWED_ATTRIBUTES, attrs
         assert attrs.get("href") is None or attrs["href"].startswith("#"), attrs
-
-
-def citation(n: int, quote: str, text: str, chunk: str = "doc-001", **extra) -> dict:
-    start = text.index(quote)
-    return {"n": n, "chunk_id": chunk, "doc": "report.txt", "section": "GİRİŞ", "page": 2, "paragraph": 3,
-            "quote": quote, "quote_start": start, "quote_end": start + len(quote), "text": text, **extra}
-
-
-def passage(rank: int, text: str, **extra) -> dict:
-    return {"rank": rank, "score": 0.5 / rank, "chunk_id": f"doc-{rank:03d}", "doc": "report.txt",
-            "section": "SONUÇ", "page": rank, "paragraph": rank, "text": text, **extra}
 
 
 # --- strings -------------------------------------------------------------------------------------
@@ -219,9 +208,11 @@ def test_any_document_text_stays_text_in_every_panel(quote, rest):
     cited = {"question": rest, "language": "tr", "answered": True, "answer": f"{rest} {quote} [1] {rest}",
              "citations": [citation(1, quote, text)], "passages": [passage(1, text)]}
     declined = {**cited, "answered": False, "citations": []}
-    turns = [Turn(1, rest, rest + quote, cited), Turn(2, quote, quote, declined)]
+    off_topic = {**declined, "declined": "off_topic"}
+    turns = [Turn(1, rest, rest + quote, cited), Turn(2, quote, quote, declined), Turn(3, text, text, off_topic)]
     for html in (render.answer_html(cited, 1, "tr"), render.answer_html(declined, 2, "en"),
-                 render.sources_html(turns, "en"), render.hits_html([passage(1, text)], "tr")):
+                 render.answer_html(off_topic, 3, "en"), render.sources_html(turns, "en"),
+                 render.hits_html([passage(1, text)], "tr"), render.hits_html([passage(1, text)], "tr", query=quote)):
         assert_only_our_markup(html)
 
 
@@ -240,7 +231,7 @@ def test_a_literal_marker_inside_a_quote_stays_text():
     html = render.link_markers(f"{quote} [1]", [c], turn_id=1)
     assert html.count("rqa-marker") == 1
     assert html.startswith("As note [1] explains")
-    assert html.endswith('>[1]</a>')
+    assert html.endswith('</span></a>') and '>[1]<span class="rqa-sr">' in html
 
 
 def test_ids_are_unique_per_turn():
@@ -338,10 +329,11 @@ def test_chat_messages_show_errors_and_pending_turns():
 # --- handlers ------------------------------------------------------------------------------------
 
 
-def _final(handlers: Handlers, message: str, turns: list[Turn], lang: str = "tr", locked: bool = False):
-    outputs = list(handlers.respond(message, turns, lang, locked))
+def _final(handlers: Handlers, message: str, turns: list[Turn], lang: str = "tr"):
+    outputs = list(handlers.respond(message, turns, lang))
     assert len(outputs) == 2
     assert outputs[0][0] == ""  # the textbox is emptied at once
+    assert strings.text(lang, "hint_empty") not in outputs[0][4]  # and the hint with it
     return outputs[-1]
 
 
@@ -361,12 +353,32 @@ def test_an_unexpected_failure_is_a_chat_message_not_a_traceback(caplog):
 
 
 def test_question_errors_are_shown_in_the_chat(engine):
-    handlers = Handlers(engine)
-    for message, code in [("   ", "empty"), ("?!", "no_words"), ("a" * 2001, "too_long")]:
-        _, chat, _, turns, _ = _final(handlers, message, [])
-        expected = strings.text("tr", f"error_{code}")
-        assert expected in chat[-1]["content"] and 'class="rqa-error"' in chat[-1]["content"]
-        assert turns[-1].error.code == code
+    _, chat, _, turns, _ = _final(Handlers(engine), "?!", [])
+    assert strings.text("tr", "error_no_words") in chat[-1]["content"] and 'class="rqa-error"' in chat[-1]["content"]
+    assert turns[-1].error.code == "no_words"
+
+
+@pytest.mark.parametrize("lang", ["tr", "en"])
+@pytest.mark.parametrize(("message", "hint"), [("", "hint_empty"), ("  \n ", "hint_empty"), (None, "hint_empty"),
+                                               ("soru " * 600, "hint_too_long")])
+def test_empty_and_over_long_messages_are_not_sent(engine, message, hint, lang):
+    """Nothing reaches the chat or the turns (so no number is used); the text stays in the box; the hint says why."""
+    outputs = list(Handlers(engine).respond(message, [Turn(1, "x")], lang))
+    assert len(outputs) == 1
+    box, chat, sources, turns, shown = outputs[0]
+    for output in (box, chat, sources, turns):
+        assert isinstance(output, type(gr.skip()))
+    n = len(" ".join((message or "").split()))
+    assert escape(strings.text(lang, hint, n=n, limit=2000)) in shown
+    if hint == "hint_too_long":
+        assert escape(strings.text(lang, "counter", n=n, limit=2000)) in shown and "rqa-over" in shown
+
+
+def test_counter_appears_near_the_limit():
+    assert strings.text("en", "counter", n=1599, limit=2000) not in render.input_hint_html("en", 2000, "a" * 1599)
+    near = render.input_hint_html("en", 2000, "a" * 1600)
+    assert strings.text("en", "counter", n=1600, limit=2000) in near and "rqa-over" not in near
+    assert 'data-from="1600"' in near and 'data-limit="2000"' in near
 
 
 def test_follow_up_is_answered_in_the_context_of_the_previous_turn(engine):
@@ -383,12 +395,11 @@ def test_follow_up_is_answered_in_the_context_of_the_previous_turn(engine):
     assert not any("1998" in c.sentence.text for c in alone.citations)
 
 
-def test_the_interface_follows_the_question_language_unless_picked(engine):
-    handlers = Handlers(engine)
-    *_, lang = _final(handlers, "What role does Azerbaijan play?", [], lang="tr", locked=False)
-    assert lang == "en"
-    *_, lang = _final(handlers, "What role does Azerbaijan play?", [], lang="tr", locked=True)
-    assert lang == "tr"
+def test_the_interface_does_not_follow_the_question_language(engine):
+    """An English question in a Turkish interface: English answer, Turkish interface around it."""
+    _, chat, panel, turns, _ = _final(Handlers(engine), "What role does Azerbaijan play?", [], lang="tr")
+    assert turns[-1].answer["language"] == "en"
+    assert strings.text("tr", "sources_title") in panel and strings.text("tr", "sources_inline") in chat[-1]["content"]
 
 
 def _functions(demo) -> dict[str, list]:
@@ -409,7 +420,7 @@ def test_app_wiring(engine):
     assert {type(fn.fn.__self__).__name__ for fn in fns["relabel"]} == {"Handlers", "EvalTab"}
     for fn in fns["relabel"]:
         owner = fn.fn.__self__
-        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None)
+        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None, None)
         assert len(fn.outputs) == len(owner.relabel(*args))
         assert (language._id, "change") in fn.targets
     # Answers, searches and the API share the engine's concurrency group; the queue is bounded.
@@ -420,7 +431,8 @@ def test_app_wiring(engine):
     chatbot = next(b for b in demo.blocks.values() if isinstance(b, gr.Chatbot))
     assert chatbot.sanitize_html and not chatbot.render_markdown and chatbot.latex_delimiters == []
     question = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rqa-question")
-    assert question.max_length == engine.settings.max_question_chars
+    # No max_length: the browser would cut a long paste silently; the handler refuses it with a message.
+    assert question.max_length is None
 
 
 def test_api_rejects_unknown_languages(engine):

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from ui_helpers import running_app
+from ui_helpers import ANSWER_TIMEOUT_MS, Chat, chromium, running_app
 
 from qa import strings as qa_strings
 from ui import strings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-VIEWPORT = {"width": 1400, "height": 1000}
-# Answers take about a second; a loaded CI machine may need far more.
-ANSWER_TIMEOUT_MS = 60_000
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -33,55 +23,8 @@ def app_url(engine) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium: apt-get install chromium (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Chat:
-    """One browser session of the chat: a fresh context is a fresh Gradio session."""
-
-    def __init__(self, browser, url: str, locale: str = "tr-TR") -> None:
-        self.context = browser.new_context(viewport=VIEWPORT, locale=locale)
-        self.page = self.context.new_page()
-        self.dialogs: list[str] = []
-        # Any alert() means text from a user or the report ran as code.
-        self.page.on("dialog", self._dialog)
-        self.page.goto(url)
-        self.box = self.page.locator("#rqa-question textarea")
-        self.box.wait_for(timeout=ANSWER_TIMEOUT_MS)
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    # Only finished turns have these (Gradio's own "pending" bubble does not).
-    FINISHED = "#rqa-chat .rqa-answer, #rqa-chat .rqa-error"
-
-    def turns(self) -> int:
-        return self.page.locator(self.FINISHED).count()
-
-    def ask(self, question: str) -> None:
-        """Type ``question``, press Enter and wait for the answer (or error) to appear."""
-        before = self.turns()
-        self.box.fill(question)
-        self.box.press("Enter")
-        self.page.wait_for_function(
-            "([selector, before]) => document.querySelectorAll(selector).length > before",
-            arg=[self.FINISHED, before], timeout=ANSWER_TIMEOUT_MS,
-        )
-
-    def last_answer(self):
-        return self.page.locator("#rqa-chat [data-testid='bot']").last
-
-    def close(self) -> None:
-        self.context.close()
-        assert not self.dialogs, f"a dialog opened: {self.dialogs}"
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -123,13 +66,13 @@ def test_turkish_question_gets_a_cited_answer(chat):
     assert any("Azerbaycan, Kazakistan" in mark for mark in marks)
 
 
-def test_english_question_gets_a_cited_answer_and_an_english_interface(chat):
+def test_english_question_gets_a_cited_answer_and_the_interface_keeps_its_language(chat):
     chat.ask("What role does Azerbaijan play?")
     assert chat.last_answer().inner_text().startswith(qa_strings.ANSWER_LEAD["en"])
     _check_cited_answer(chat, turn=1)
-    # The interface followed the question's language.
-    assert chat.page.locator("#rqa-send").inner_text() == strings.text("en", "send")
-    assert chat.page.locator("#rqa-sources-panel .rqa-panel-title").inner_text() == strings.text("en", "sources_title")
+    # The interface follows the browser (Turkish here), not the question.
+    assert chat.page.locator("#rqa-send").inner_text() == strings.text("tr", "send")
+    assert chat.page.locator("#rqa-sources-panel .rqa-panel-title").inner_text() == strings.text("tr", "sources_title")
 
 
 def test_follow_up_is_read_with_the_previous_question(chat):
@@ -148,6 +91,11 @@ def test_follow_up_is_read_with_the_previous_question(chat):
 def test_off_topic_question_is_declined_with_the_closest_passages(chat, question, lang):
     chat.ask(question)
     answer = chat.last_answer()
+    if answer.locator(".rqa-off-topic").count():
+        # An engine that tells off-topic questions apart (``"declined": "off_topic"``): no passages at all.
+        assert answer.inner_text().strip() == strings.text(lang, "off_topic")
+        assert answer.locator("li").count() == 0 and chat.page.locator("#rqa-sources-panel li").count() == 0
+        return
     assert qa_strings.CANNOT_ANSWER[lang] in answer.inner_text()
     assert answer.locator("a.rqa-marker").count() == 0
     closest = answer.locator(".rqa-inline-sources li")
@@ -167,15 +115,15 @@ def test_html_in_a_question_is_shown_as_text(chat):
     assert not chat.dialogs
 
 
-def test_question_errors_are_readable_and_the_chat_goes_on(chat, engine):
+def test_question_errors_are_readable_and_the_chat_goes_on(chat):
     chat.ask("?!")
     error = chat.last_answer().locator(".rqa-error")
-    # Shown in the interface language, which follows earlier questions of this module's chat.
-    assert error.inner_text().strip() in {strings.text(lang, "error_no_words") for lang in ("tr", "en")}
+    assert error.inner_text().strip() == strings.text("tr", "error_no_words")
     assert "Traceback" not in chat.page.content()
     chat.ask("1998 protokolünü hangi ülkeler imzaladı?")
     assert chat.last_answer().locator("a.rqa-marker").count() >= 1
-    assert chat.box.get_attribute("maxlength") == str(engine.settings.max_question_chars)
+    # No maxlength: the browser would cut a long paste silently (the server refuses it instead).
+    assert chat.box.get_attribute("maxlength") is None
 
 
 def test_example_is_one_click_away(chat):
@@ -282,19 +230,3 @@ def test_passages_tab_ranks_passages(chat):
     first = hits.first.locator(".rqa-loc").inner_text()
     assert first.startswith("#1") and "skor" in first and "paragraf" in first
     assert "Kazakistan" in hits.first.locator("blockquote").inner_text()
-
-
-@pytest.mark.skipif(not os.environ.get("REPORT_QA_SCREENSHOT"), reason="set REPORT_QA_SCREENSHOT=docs/screenshot.png")
-def test_screenshot(browser, app_url):
-    """Write the README screenshot: a Turkish question, a follow-up and its cited passages."""
-    chat = Chat(browser, app_url)
-    try:
-        chat.ask("1998 protokolü nedir?")
-        chat.ask("Peki hangi ülkeler imzaladı?")
-        _check_cited_answer(chat, turn=2)
-        chat.page.evaluate("document.getElementById('rqa-sources-panel').scrollTop = 0")
-        chat.page.mouse.move(0, 0)
-        chat.page.wait_for_timeout(1000)
-        chat.page.screenshot(path=os.environ["REPORT_QA_SCREENSHOT"])
-    finally:
-        chat.close()

@@ -33,6 +33,8 @@ MAX_REQUEST_BYTES = 1 << 20
 # Engine work (chat, passage search, API) shares one concurrency group: the cores are the limit.
 ENGINE_GROUP = "engine"
 MAX_SEARCH_K = 20
+# Mistakes that keep a message from being sent at all: the hint by the box says so, the chat stays as it is.
+REFUSED = ("empty", "too_long")
 
 
 class Searched(TypedDict):
@@ -40,6 +42,7 @@ class Searched(TypedDict):
 
     hits: list[dict[str, Any]] | None
     error: UserError | None
+    query: str
 
 
 SearchState = Searched | None
@@ -89,7 +92,9 @@ class ChatApp(gr.Blocks):
         kwargs.setdefault("theme", THEME)
         kwargs.setdefault("css", CSS)
         kwargs.setdefault("head", HEAD)
-        kwargs.setdefault("footer_links", ["api"])
+        # Gradio's footer ("Use via API") follows the browser's locale, not the interface language;
+        # the page has its own footer (render.footer_html) instead.
+        kwargs.setdefault("footer_links", [])
         return super().launch(*args, **kwargs)
 
 
@@ -126,13 +131,27 @@ class Handlers:
             return replace(turn, crashed=True)
         return replace(turn, error=outcome) if isinstance(outcome, UserError) else outcome
 
+    def refusal(self, message: str | None) -> str | None:
+        """Why ``message`` is not sent at all ("empty" or "too_long"), or None to send it."""
+        outcome = attempt(lambda: normalize_question(message or "", self.max_chars))
+        return outcome.code if isinstance(outcome, UserError) and outcome.code in REFUSED else None
+
     def respond(
-        self, message: str, turns: list[Turn], lang: str, locked: bool
+        self, message: str, turns: list[Turn], lang: str
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
-        """Show the question at once, then the cited answer; the interface follows the question's
-        language unless the user picked one."""
-        pending = Turn(id=max((t.id for t in turns), default=0) + 1, message=message or "")
-        yield "", render.chat_messages([*turns, pending], lang), gr.skip(), gr.skip(), gr.skip()
+        """Show the question at once, then the cited answer (streamed first when an LLM writes it).
+
+        An empty or over-long message is not sent: the hint next to the box says why, the text
+        stays in the box to be shortened, and the chat gets no turn (so no question number).
+        """
+        refused = self.refusal(message)
+        if refused is not None:
+            yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                   render.input_hint_html(lang, self.max_chars, message or "", refused))
+            return
+        pending = Turn(id=max((t.id for t in turns), default=0) + 1, message=message)
+        yield ("", render.chat_messages([*turns, pending], lang), gr.skip(), gr.skip(),
+               render.input_hint_html(lang, self.max_chars))
         if self.engine.streams:  # issue 10: generated text streams in, then the validated answer
             model = getattr(self.engine.answerer, "model", None)
             for update in streaming.stream_answer(lambda on_token: self._ask(turns, pending, on_token)):
@@ -144,9 +163,7 @@ class Handlers:
         else:
             turn = self._ask(turns, pending)
         turns = [*turns, turn]
-        if turn.answer is not None and not locked:
-            lang = strings.ui_language(turn.answer["language"])
-        yield "", render.chat_messages(turns, lang), render.sources_html(turns, lang), turns, lang
+        yield "", render.chat_messages(turns, lang), render.sources_html(turns, lang), turns, gr.skip()
 
     def clear(self, lang: str) -> tuple[list[dict[str, str]], str, list[Turn]]:
         """Start a new conversation: empty chat, empty sources panel, no turns."""
@@ -157,13 +174,14 @@ class Handlers:
         retrieval = RetrievalMode(mode) if mode in RetrievalMode.names() else None
         hits = attempt(lambda: [h.to_json() for h in self.engine.search(query, k=int(k), mode=retrieval)])
         state: Searched = (
-            {"hits": None, "error": hits} if isinstance(hits, UserError) else {"hits": hits, "error": None}
+            {"hits": None, "error": hits, "query": query} if isinstance(hits, UserError)
+            else {"hits": hits, "error": None, "query": query}
         )
-        return render.hits_html(state["hits"], lang, state["error"]), state
+        return render.hits_html(state["hits"], lang, state["error"], query), state
 
     def relabel(self, lang: str, turns: list[Turn], searched: SearchState) -> list[Any]:
         """Every fixed string and every rendered panel in ``lang``, in the order of ``relabelled`` in build_app."""
-        last: Searched = searched or {"hits": None, "error": None}
+        last: Searched = searched or {"hits": None, "error": None, "query": ""}
         return [
             render.header_html(self.engine.index.summary, lang),
             gr.update(label=text(lang, "language")),
@@ -180,7 +198,9 @@ class Handlers:
             gr.update(label=text(lang, "k")),
             gr.update(label=text(lang, "mode"), choices=_mode_choices(lang)),
             gr.update(value=text(lang, "search")),
-            render.hits_html(last["hits"], lang, last["error"]),
+            render.hits_html(last["hits"], lang, last["error"], last.get("query", "")),
+            render.footer_html(lang),
+            render.input_hint_html(lang, self.max_chars),
         ]
 
     def api_ask(self, question: str, language: str | None = None) -> dict:
@@ -206,7 +226,8 @@ def build_app(engine: Engine) -> ChatApp:
     }
     with ChatApp(title=strings.PAGE_TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
-        locked = gr.State(False)  # True once the user picks the interface language
+        # The interface language the user picked, kept in the browser: it wins over the browser's language.
+        picked = gr.BrowserState(None, storage_key="report-qa-language")
         searched = gr.State(None)
 
         with gr.Row(elem_classes="rqa-top"):
@@ -225,28 +246,29 @@ def build_app(engine: Engine) -> ChatApp:
                         render_markdown=False, sanitize_html=True, latex_delimiters=[], allow_tags=False,
                         feedback_options=None, buttons=[],
                     )
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=True, elem_classes="rqa-input-row"):
                         question = gr.Textbox(
                             label=text(lang, "question_label"), placeholder=text(lang, "question_placeholder"),
-                            max_length=engine.settings.max_question_chars, show_label=False, autofocus=True,
-                            container=False, scale=6, elem_id="rqa-question",
+                            show_label=False, autofocus=True, container=False, scale=6, elem_id="rqa-question",
                         )
                         send = gr.Button(text(lang, "send"), variant="primary", scale=0, min_width=100,
                                          elem_id="rqa-send")
                         clear = gr.Button(text(lang, "clear"), variant="secondary", scale=0, min_width=100,
                                           elem_id="rqa-clear")
+                    # Over-long questions are refused here with a message, never cut by a max_length.
+                    hint = gr.HTML(render.input_hint_html(lang, handlers.max_chars), js_on_load=None,
+                                   elem_id="rqa-input-hint")
                     examples = gr.Dataset(
                         components=["textbox"], samples=[[q] for q in strings.EXAMPLES],
                         label=text(lang, "examples"), samples_per_page=len(strings.EXAMPLES),
                         elem_id="rqa-examples",
                     )
-                with gr.Column(scale=2):
+                with gr.Column(scale=2, elem_classes="rqa-sources-column"):
                     sources = gr.HTML(render.sources_html([], lang), js_on_load=None, elem_id="rqa-sources-panel")
             with gr.Tab(text(lang, "tab_passages"), id="passages") as passages_tab:
                 with gr.Row(equal_height=True):
                     query = gr.Textbox(label=text(lang, "search_label"), placeholder=text(lang, "search_placeholder"),
-                                       max_length=engine.settings.max_question_chars, scale=4,
-                                       elem_id="rqa-search")
+                                       scale=4, elem_id="rqa-search")
                     k = gr.Slider(1, MAX_SEARCH_K, value=engine.settings.top_k, step=1, label=text(lang, "k"),
                                   scale=1)
                     mode = gr.Radio(_mode_choices(lang), value=engine.settings.retriever, label=text(lang, "mode"),
@@ -255,12 +277,13 @@ def build_app(engine: Engine) -> ChatApp:
                                        elem_id="rqa-search-button")
                 hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
             build_eval_tab(engine, language)
+        footer = gr.HTML(render.footer_html(lang), js_on_load=None, elem_id="rqa-footer")
 
         ask = {
-            "fn": handlers.respond, "inputs": [question, turns, language, locked],
-            "outputs": [question, chatbot, sources, turns, language], **engine_work,
+            "fn": handlers.respond, "inputs": [question, turns, language],
+            "outputs": [question, chatbot, sources, turns, hint], **engine_work,
         }
-        # The newest turn is at the top of the sources panel: show it.
+        # The newest turn is at the top of the sources panel: show it, and give the input back its focus.
         show_newest = {"fn": None, "js": SCROLL_SOURCES_TO_TOP, "queue": False, **private}
         question.submit(**ask).then(**show_newest)
         send.click(**ask).then(**show_newest)
@@ -275,20 +298,22 @@ def build_app(engine: Engine) -> ChatApp:
         query.submit(**search_event)
         search.click(**search_event)
 
-        # .input fires only when the user clicks the switch; .change also when an answer moves it.
-        language.input(lambda: True, None, locked, queue=False, **private)
+        # .input fires only when the user clicks the switch; .change also when the page load sets it.
+        language.input(lambda choice: choice, language, picked, queue=False, **private)
         relabelled = [header, language, chat_tab, passages_tab, chatbot, question, send, clear,
-                      examples, sources, query, k, mode, search, hits]
+                      examples, sources, query, k, mode, search, hits, footer, hint]
         language.change(handlers.relabel, [language, turns, searched], relabelled, queue=False, **private)
-        demo.load(_browser_language, None, language, queue=False, **private)
+        demo.load(_initial_language, picked, language, queue=False, **private)
 
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=ENGINE_GROUP)
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
     return demo
 
 
-def _browser_language(request: gr.Request) -> str:
-    """The interface starts in the browser's preferred language (Turkish or English)."""
+def _initial_language(picked: str | None, request: gr.Request) -> str:
+    """The language the user picked on an earlier visit, else the browser's preferred one."""
+    if picked in strings.LANGUAGES:
+        return str(picked)
     return strings.browser_language(request.headers.get("accept-language"))
 
 

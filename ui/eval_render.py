@@ -13,6 +13,7 @@ from typing import Any
 
 from corpus import Passage
 from qa.evaluation import TABLE_COLUMNS, EvalReport, Occurrence, Outcome, table_rows
+from qa.modes import RetrievalMode
 from ui.errors import UserError
 from ui.strings import html_text, text
 
@@ -45,6 +46,38 @@ def table_value(run: EvalRun | None, lang: str) -> dict[str, Any]:
     """The metrics table for ``gr.Dataframe``: headers in ``lang``; cells as ``report-qa eval`` prints them."""
     rows = table_rows(run.report) if run is not None and run.report is not None else []
     return {"headers": [column_label(c, lang) for c in TABLE_COLUMNS], "data": [[str(c) for c in row] for row in rows]}
+
+
+def table_html(run: EvalRun | None, lang: str) -> str:
+    """The metrics table as HTML: headers never broken mid-word, scrolling sideways on a narrow screen.
+
+    The scroll box is a labelled, focusable region, so keyboard users can scroll it too.
+    """
+    value = table_value(run, lang)
+    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in value["headers"])
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in value["data"]
+    )
+    caption = html.escape(text(lang, "eval_metrics"))
+    label = html.escape(text(lang, "eval_table_label"))
+    return (
+        f"<div class='rqa-table-scroll' role='region' aria-label='{label}' tabindex='0'>"
+        f"<table class='rqa-eval-metrics'><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def chart_labels(lang: str) -> dict[str, str]:
+    """The chart's words in ``lang`` (keys of ``qa.evaluation.reports.CHART_LABELS``, groups, retrievers)."""
+    retrievers = {mode: text(lang, f"mode_{mode}") for mode in RetrievalMode.names()}
+    return {"ylabel": text(lang, "chart_ylabel"), "title": text(lang, "chart_title", source="{source}", k="{k}"),
+            "all": text(lang, "chart_all"), **retrievers}
+
+
+def file_html(name: str | None, lang: str) -> str:
+    """Which question file a run will use: the uploaded one, or the shipped dev questions."""
+    line = text(lang, "eval_file_chosen", name=name) if name else text(lang, "eval_file_dev")
+    return f"<p class='rqa-eval-file'>{html.escape(line)}</p>"
 
 
 def status_html(run: EvalRun | None, lang: str) -> str:

@@ -17,7 +17,7 @@ from qa.engine import Engine
 from qa.evaluation import Progress, default_questions_path, evaluate, load_question_set, report_chart
 from qa.modes import EVALUATION_ORDER, RetrievalMode
 from ui.errors import UserError, attempt
-from ui.eval_render import EvalRun, questions_html, status_html, table_value
+from ui.eval_render import EvalRun, chart_labels, file_html, questions_html, status_html, table_html
 from ui.strings import text
 
 if TYPE_CHECKING:
@@ -35,6 +35,15 @@ details.rqa-eval-question { border-bottom: 1px solid #e5e7eb; padding: 0.3em 0; 
 details.rqa-eval-question summary { cursor: pointer; }
 .rqa-eval-passage { color: #4b5563; font-size: 0.92em; margin: 0.2em 0 0.6em; white-space: pre-wrap; }
 .rqa-eval-passage mark { background: #fef08a; color: inherit; }
+"""
+# The metrics table: one line per header (never "answere|d"), sideways scrolling when narrow.
+TABLE_CSS = """
+.rqa-table-scroll { overflow-x: auto; max-width: 100%; }
+.rqa-eval-metrics { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; }
+.rqa-eval-metrics caption { text-align: left; font-weight: 700; padding: .2rem 0 .4rem; }
+.rqa-eval-metrics th, .rqa-eval-metrics td { padding: .3rem .6rem; border-bottom: 1px solid #d1d5db; text-align: left; }
+.rqa-eval-metrics th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+.rqa-eval-metrics td { white-space: nowrap; }
 """
 
 
@@ -68,9 +77,9 @@ def run_evaluation(
     return EvalRun(path.name, names, K, elapsed, report=report)
 
 
-def chart(run: EvalRun) -> Figure | None:
-    """The run's chart (None when it did not run)."""
-    return report_chart(run.report) if run.report is not None else None
+def chart(run: EvalRun | None, lang: str = "en") -> Figure | None:
+    """The run's chart with its words in ``lang`` (None when it did not run)."""
+    return report_chart(run.report, chart_labels(lang)) if run is not None and run.report is not None else None
 
 
 @dataclass
@@ -79,33 +88,39 @@ class EvalTab:
 
     tab: gr.Tab
     intro: gr.Markdown
-    upload: gr.File
+    # An upload button, not gr.File: gr.File's "Drop File Here" follows the browser's locale.
+    upload: gr.UploadButton
+    file: gr.HTML
+    reset: gr.Button
     retriever: gr.Radio
     run: gr.Button
     status: gr.HTML
-    table: gr.Dataframe
+    table: gr.HTML
     chart: gr.Plot
     questions: gr.HTML
+    chosen: gr.State
     last_run: gr.State
 
-    def relabel(self, lang: str, run: EvalRun | None) -> list[Any]:
-        """Every label and the last run in ``lang``, in the order of :attr:`relabelled`."""
+    def relabel(self, lang: str, chosen: str | None, run: EvalRun | None) -> list[Any]:
+        """Every label and the last run (chart included) in ``lang``, in the order of :attr:`relabelled`."""
         return [
             gr.update(label=text(lang, "eval_tab")),
             gr.update(value=text(lang, "eval_intro")),
-            gr.update(label=text(lang, "eval_file")),
+            gr.update(label=text(lang, "eval_upload")),
+            file_html(Path(chosen).name if chosen else None, lang),
+            gr.update(value=text(lang, "eval_file_reset")),
             gr.update(label=text(lang, "eval_retriever"), choices=retriever_choices(lang)),
             gr.update(value=text(lang, "eval_run")),
             status_html(run, lang),
-            gr.update(label=text(lang, "eval_metrics"), value=table_value(run, lang)),
-            gr.update(label=text(lang, "eval_chart")),
+            table_html(run, lang),
+            gr.update(label=text(lang, "eval_chart"), value=chart(run, lang)),
             questions_html(run, lang),
         ]
 
     @property
     def relabelled(self) -> list[Any]:
-        return [self.tab, self.intro, self.upload, self.retriever, self.run, self.status, self.table, self.chart,
-                self.questions]
+        return [self.tab, self.intro, self.upload, self.file, self.reset, self.retriever, self.run, self.status,
+                self.table, self.chart, self.questions]
 
 
 def build_eval_tab(engine: Engine, language: gr.Radio) -> EvalTab:
@@ -117,30 +132,42 @@ def build_eval_tab(engine: Engine, language: gr.Radio) -> EvalTab:
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Tab(text(lang, "eval_tab"), id="evaluation") as tab:
         last_run = gr.State(None)
+        chosen = gr.State(None)  # the uploaded question file's path; None: the dev questions
         intro = gr.Markdown(text(lang, "eval_intro"))
         with gr.Row(equal_height=True):
-            upload = gr.File(label=text(lang, "eval_file"), file_types=[".jsonl", ".json"], type="filepath", scale=3)
+            with gr.Column(scale=3, min_width=220):
+                file = gr.HTML(file_html(None, lang), js_on_load=None, elem_id="rqa-eval-file")
+                with gr.Row():
+                    upload = gr.UploadButton(text(lang, "eval_upload"), file_types=[".jsonl", ".json"],
+                                             type="filepath", variant="secondary", size="sm",
+                                             elem_id="rqa-eval-upload")
+                    reset = gr.Button(text(lang, "eval_file_reset"), variant="secondary", size="sm",
+                                      elem_id="rqa-eval-reset")
             retriever = gr.Radio(retriever_choices(lang), value=engine.settings.retriever.value,
                                  label=text(lang, "eval_retriever"), scale=2, elem_id="rqa-eval-retriever")
             run = gr.Button(text(lang, "eval_run"), variant="primary", scale=1, elem_id="rqa-eval-run")
         status = gr.HTML("", js_on_load=None, elem_id="rqa-eval-status")
-        table = gr.Dataframe(table_value(None, lang), label=text(lang, "eval_metrics"), interactive=False, wrap=True,
-                             elem_id="rqa-eval-table")
+        table = gr.HTML(table_html(None, lang), js_on_load=None, css_template=TABLE_CSS, elem_id="rqa-eval-table")
         plot = gr.Plot(label=text(lang, "eval_chart"), format="png")
         questions = gr.HTML("", js_on_load=None, css_template=QUESTIONS_CSS, elem_id="rqa-eval-questions")
-    view = EvalTab(tab, intro, upload, retriever, run, status, table, plot, questions, last_run)
+    view = EvalTab(tab, intro, upload, file, reset, retriever, run, status, table, plot, questions, chosen, last_run)
 
     def handle(file: str | None, mode: str, lang: str, progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
         def report(done: int, total: int, what: str) -> None:
             progress((done, total), desc=text(lang, "eval_progress"))
 
         result = run_evaluation(engine, file, mode, report)
-        return [status_html(result, lang), table_value(result, lang), chart(result), questions_html(result, lang),
+        return [status_html(result, lang), table_html(result, lang), chart(result, lang), questions_html(result, lang),
                 result]
 
+    def pick(path: str | None, lang: str) -> tuple[str | None, str]:
+        return path, file_html(Path(path).name if path else None, lang)
+
+    upload.upload(pick, [upload, language], [chosen, file], queue=False, **private)
+    reset.click(lambda lang: pick(None, lang), [language], [chosen, file], queue=False, **private)
     run.click(
-        handle, [upload, retriever, language], [status, table, plot, questions, last_run],
+        handle, [chosen, retriever, language], [status, table, plot, questions, last_run],
         concurrency_limit=1, concurrency_id=EVAL_GROUP, show_progress_on=[status], **private,
     )
-    language.change(view.relabel, [language, last_run], view.relabelled, queue=False, **private)
+    language.change(view.relabel, [language, chosen, last_run], view.relabelled, queue=False, **private)
     return view

@@ -12,11 +12,21 @@ from typing import Any
 
 from ui.conversation import Turn
 from ui.errors import UserError
+from ui.highlight import mark_terms, query_terms
 from ui.streaming import status_html
-from ui.strings import text
+from ui.strings import text, ui_language
 
 # Characters of a passage shown next to a declined answer (the sources panel has the whole text).
 SNIPPET_CHARS = 160
+# A question in the sources panel's heading is cut to one line by CSS; past this many characters
+# it is cut here too (the title attribute keeps the whole question for hovering).
+HEADING_CHARS = 200
+# Element ids inside a chat message start with this, so they never clash with the sources panel's.
+IN_CHAT = "m-"
+# The character counter under the question box appears from this share of the limit on.
+COUNTER_FROM = 0.8
+# The engine's reason for declining (``ask --json`` "declined"): the question is not about the report.
+OFF_TOPIC = "off_topic"
 
 
 def cite_id(turn_id: int, n: int) -> str:
@@ -47,11 +57,12 @@ def _groups(citations: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, An
     return list(groups.values())
 
 
-def highlight(passage: str, citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
+def highlight(passage: str, citations: Sequence[Mapping[str, Any]], turn_id: int, prefix: str = "") -> str:
     """The escaped passage with each citation's quote (``quote_start:quote_end``) in a ``<mark>``.
 
     Each mark carries the citation's element id, so ``[n]`` links land on the very sentence. A
     citation whose span is invalid or overlaps an earlier one gets an empty anchor at the start.
+    ``prefix`` goes before every id (``IN_CHAT`` for the copy inside a chat message).
     """
     out: list[str] = []
     anchors: list[str] = []
@@ -59,24 +70,35 @@ def highlight(passage: str, citations: Sequence[Mapping[str, Any]], turn_id: int
     for c in sorted(citations, key=lambda c: c.get("quote_start") or 0):
         n, start, end = int(c["n"]), c.get("quote_start"), c.get("quote_end")
         if start is None or end is None or not pos <= start < end <= len(passage):
-            anchors.append(f'<span id="{cite_id(turn_id, n)}"></span>')
+            anchors.append(f'<span id="{prefix}{cite_id(turn_id, n)}"></span>')
             continue
         out.append(escape(passage[pos:start]))
-        out.append(f'<mark id="{cite_id(turn_id, n)}"><sup class="rqa-mark-n">[{n}]</sup>'
+        out.append(f'<mark id="{prefix}{cite_id(turn_id, n)}"><sup class="rqa-mark-n">[{n}]</sup>'
                    f"{escape(passage[start:end])}</mark>")
         pos = end
     out.append(escape(passage[pos:]))
     return "".join(anchors + out)
 
 
-def _marker(citation: Mapping[str, Any], turn_id: int) -> str:
+def _cite_name(citation: Mapping[str, Any], lang: str) -> str:
+    """``[n]`` and, for screen readers only, where it leads ("Source 1: section · paragraph · page").
+
+    Visually hidden text rather than ``aria-label``: the chat's HTML sanitizer drops ARIA attributes.
+    """
+    n = int(citation["n"])
+    where = text(lang, "cite_label", n=n, where=location(citation, lang))
+    return f'[{n}]<span class="rqa-sr"> {escape(where)}</span>'
+
+
+def _marker(citation: Mapping[str, Any], turn_id: int, lang: str) -> str:
     n = int(citation["n"])
     return (
-        f'<a class="rqa-marker" href="#{cite_id(turn_id, n)}" title="{escape(citation["quote"])}">[{n}]</a>'
+        f'<a class="rqa-marker" href="#{cite_id(turn_id, n)}" title="{escape(citation["quote"])}">'
+        f"{_cite_name(citation, lang)}</a>"
     )
 
 
-def link_markers(answer: str, citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
+def link_markers(answer: str, citations: Sequence[Mapping[str, Any]], turn_id: int, lang: str = "tr") -> str:
     """Escape ``answer`` and turn each citation's ``[n]`` into a link to its passage.
 
     A marker is looked for after its own quote, so a literal "[1]" inside a quoted sentence
@@ -92,7 +114,7 @@ def link_markers(answer: str, citations: Sequence[Mapping[str, Any]], turn_id: i
         if at < 0:
             continue
         out.append(escape(answer[pos:at]))
-        out.append(_marker(citation, turn_id))
+        out.append(_marker(citation, turn_id, lang))
         pos = at + len(marker)
     out.append(escape(answer[pos:]))
     return "".join(out)
@@ -108,20 +130,59 @@ def _snippet(passage: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS].rstrip() + "…"
 
 
-def _labels(citations: Sequence[Mapping[str, Any]], turn_id: int) -> str:
-    return " ".join(f'<a href="#{cite_id(turn_id, int(c["n"]))}">[{int(c["n"])}]</a>' for c in citations)
+def _labels(citations: Sequence[Mapping[str, Any]], turn_id: int, lang: str) -> str:
+    return " ".join(f'<a href="#{cite_id(turn_id, int(c["n"]))}">{_cite_name(c, lang)}</a>' for c in citations)
+
+
+def is_off_topic(answer: Mapping[str, Any]) -> bool:
+    """True when the engine declined ``answer`` because the question is not about the report.
+
+    Older engines have no ``declined`` field: their answers are never off-topic.
+    """
+    return answer.get("declined") == OFF_TOPIC
+
+
+def _cited_cards(answer: Mapping[str, Any], turn_id: int, lang: str, prefix: str = "") -> str:
+    return "".join(
+        _passage_card(None, _labels(group, turn_id, lang), group[0],
+                      highlight(group[0]["text"], group, turn_id, prefix), lang)
+        for group in _groups(answer["citations"])
+    )
+
+
+def _closest_cards(answer: Mapping[str, Any], turn_id: int, lang: str, prefix: str = "") -> str:
+    return "".join(
+        _passage_card(prefix + near_id(turn_id, int(p["rank"])), f"#{int(p['rank'])}", p, escape(p["text"]), lang)
+        for p in answer.get("passages", [])
+    )
+
+
+def _answer_sources(cards: str, count: int, lang: str) -> str:
+    """The passages inside the message, folded: what a phone shows instead of the sources panel."""
+    summary = escape(text(lang, "answer_sources", n=count))
+    return (f'<details class="rqa-answer-sources"><summary>{summary}</summary>'
+            f'<ol class="rqa-list">{cards}</ol></details>')
 
 
 def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
     """An assistant message: the answer with linked markers and where the cited passages are, or
-    (when the report has no answer) the closest passages."""
+    (when the report has no answer) the closest passages, or (off-topic) a short statement alone.
+
+    The passages themselves are in the message too, folded (``details``): narrow screens hide the
+    sources panel and show those instead.
+    """
+    if is_off_topic(answer):
+        message = text(ui_language(answer.get("language")), "off_topic")
+        return f'<div class="rqa-answer rqa-off-topic"><p>{escape(message)}</p></div>'
     if answer["answered"]:
-        body = link_markers(answer["answer"], answer["citations"], turn_id)
+        body = link_markers(answer["answer"], answer["citations"], turn_id, lang)
         items = "".join(
-            f"<li>{_labels(group, turn_id)} {escape(location(group[0], lang))}</li>"
+            f"<li>{_labels(group, turn_id, lang)} {escape(location(group[0], lang))}</li>"
             for group in _groups(answer["citations"])
         )
         tail = f'<div class="rqa-inline-sources">{escape(text(lang, "sources_inline"))}<ul>{items}</ul></div>'
+        folded = _answer_sources(_cited_cards(answer, turn_id, lang, IN_CHAT), len(_groups(answer["citations"])),
+                                 lang)
     else:
         body = escape(answer["answer"])
         items = "".join(
@@ -130,9 +191,10 @@ def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
             for p in answer["passages"]
         )
         tail = f'<div class="rqa-inline-sources">{escape(text(lang, "closest"))}<ol>{items}</ol></div>'
+        folded = _answer_sources(_closest_cards(answer, turn_id, lang, IN_CHAT), len(answer["passages"]), lang)
     state = "answered" if answer["answered"] else "declined"
     status = status_html(answer, lang)  # issue 10: which model wrote it, or why the report was quoted
-    return f'<div class="rqa-answer rqa-{state}"><p>{body}</p>{status}{tail}</div>'
+    return f'<div class="rqa-answer rqa-{state}"><p>{body}</p>{status}{tail}{folded}</div>'
 
 
 def error_html(turn: Turn, lang: str) -> str:
@@ -167,25 +229,27 @@ def _passage_card(element_id: str | None, label: str, item: Mapping[str, Any], b
     )
 
 
+def _shortened(question: str) -> str:
+    flat = " ".join(question.split())
+    return flat if len(flat) <= HEADING_CHARS else flat[:HEADING_CHARS].rstrip() + "…"
+
+
 def _turn_sources(turn: Turn, number: int, lang: str) -> str:
     answer = turn.answer or {}
     head = (
         f'<div class="rqa-turn-head"><span class="rqa-turn-no">{escape(text(lang, "turn_heading", n=number))}</span>'
-        f'<q class="rqa-question">{escape(turn.message)}</q></div>'
+        f'<q class="rqa-question" title="{escape(turn.message)}">{escape(_shortened(turn.message))}</q></div>'
     )
     if turn.query and turn.query != turn.message.strip():
         head += f'<p class="rqa-context">{escape(text(lang, "searched_as"))} <q>{escape(turn.query)}</q></p>'
+    if is_off_topic(answer):
+        note = f'<p class="rqa-note">{escape(text(lang, "off_topic_note"))}</p>'
+        return f'<section class="rqa-turn" id="turn-{turn.id}">{head}{note}</section>'
     if answer.get("answered"):
-        cards = "".join(
-            _passage_card(None, _labels(group, turn.id), group[0], highlight(group[0]["text"], group, turn.id), lang)
-            for group in _groups(answer["citations"])
-        )
+        cards = _cited_cards(answer, turn.id, lang)
         note = f'<p class="rqa-note">{escape(text(lang, "cited"))}</p>'
     else:
-        cards = "".join(
-            _passage_card(near_id(turn.id, int(p["rank"])), f"#{int(p['rank'])}", p, escape(p["text"]), lang)
-            for p in answer.get("passages", [])
-        )
+        cards = _closest_cards(answer, turn.id, lang)
         note = f'<p class="rqa-note rqa-declined-note">{escape(text(lang, "declined"))}</p>'
     return f'<section class="rqa-turn" id="turn-{turn.id}">{head}{note}<ol class="rqa-list">{cards}</ol></section>'
 
@@ -200,19 +264,25 @@ def sources_html(turns: Sequence[Turn], lang: str) -> str:
     return f'<div class="rqa-sources">{title}{sections}</div>'
 
 
-def hits_html(hits: Sequence[Mapping[str, Any]] | None, lang: str, error: UserError | None = None) -> str:
-    """Ranked passages from the Passages tab (``Hit.to_json()`` dicts), or a prompt or an error."""
+def hits_html(
+    hits: Sequence[Mapping[str, Any]] | None, lang: str, error: UserError | None = None, query: str = ""
+) -> str:
+    """Ranked passages from the Passages tab (``Hit.to_json()`` dicts), or a prompt or an error.
+
+    Words of ``query`` are marked in each passage (matched on BM25's terms, see ui.highlight).
+    """
     if error is not None:
         message = escape(error.text(lang, "search_error"))
         return f'<div class="rqa-hits"><p class="rqa-error" role="alert">{message}</p></div>'
     if not hits:
         return f'<div class="rqa-hits"><p class="rqa-empty">{escape(text(lang, "search_empty"))}</p></div>'
+    terms = query_terms(query)
     items = "".join(
         f'<li class="rqa-passage rqa-hit">'
         f'<div class="rqa-loc"><span class="rqa-n">#{int(h["rank"])}</span> '
         f'<span class="rqa-score">{escape(text(lang, "score", score=format(float(h["score"]), ".4f")))}</span> '
         f'<code>{escape(h["chunk_id"])}</code> · {escape(location(h, lang))}</div>'
-        f'<blockquote>{escape(h["text"])}</blockquote></li>'
+        f'<blockquote>{mark_terms(h["text"], terms)}</blockquote></li>'
         for h in hits
     )
     return f'<div class="rqa-hits"><ol class="rqa-list">{items}</ol></div>'
@@ -221,7 +291,7 @@ def hits_html(hits: Sequence[Mapping[str, Any]] | None, lang: str, error: UserEr
 def placeholder_html(lang: str) -> str:
     """What the empty chat shows."""
     return (
-        f'<div class="rqa-placeholder"><h3>{escape(text(lang, "chat_welcome"))}</h3>'
+        f'<div class="rqa-placeholder"><h2>{escape(text(lang, "chat_welcome"))}</h2>'
         f'<p>{escape(text(lang, "chat_placeholder"))}</p></div>'
     )
 
@@ -238,3 +308,31 @@ def header_html(summary: Mapping[str, Any], lang: str) -> str:
         f'<p class="rqa-status">{escape(status)}</p></div>'
     )
 
+
+
+def input_hint_html(lang: str, limit: int, message: str = "", refused: str | None = None) -> str:
+    """What sits under the question box: a character counter near the limit, and why a message was not sent.
+
+    ``refused`` is "empty" or "too_long". The counter's template and thresholds travel in data
+    attributes, so the page's script keeps the counter current while the user types.
+    """
+    n = len(" ".join(message.split()))
+    start = int(limit * COUNTER_FROM)
+    counter = text(lang, "counter", n=n, limit=limit) if n >= start else ""
+    hint = ""
+    if refused == "empty":
+        hint = text(lang, "hint_empty")
+    elif refused == "too_long":
+        hint = text(lang, "hint_too_long", n=n, limit=limit)
+    over = " rqa-over" if n > limit else ""
+    return (
+        f'<div class="rqa-hint-box" data-limit="{limit}" data-from="{start}" '
+        f'data-counter="{escape(text(lang, "counter", n="{n}", limit="{limit}"))}">'
+        f'<span class="rqa-hint" role="status">{escape(hint)}</span>'
+        f'<span class="rqa-counter{over}" aria-live="polite">{escape(counter)}</span></div>'
+    )
+
+
+def footer_html(lang: str) -> str:
+    """The page's footer, in the interface language (Gradio's own follows the browser's locale)."""
+    return f'<footer class="rqa-footer">{escape(text(lang, "footer"))}</footer>'

@@ -38,7 +38,7 @@ UI: dict[Lang, dict[str, str]] = {
         "chat_placeholder": "Bir soru yazın ya da aşağıdaki örneklerden birini seçin. "
         "Devam soruları (ör. “Peki Kazakistan?”) önceki soruyla birlikte anlaşılır.",
         "question_label": "Sorunuz",
-        "question_placeholder": "Ör. 1998 protokolünü hangi ülkeler imzaladı?",
+        "question_placeholder": "Rapor hakkında bir soru yazın",
         "send": "Sor",
         "clear": "Temizle",
         "examples": "Örnek sorular",
@@ -74,7 +74,6 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_tab": "Değerlendirme",
         "eval_intro": "Aramayı (hit@1, hit@5, MRR@10, nDCG@10) ve cevapları test sorularıyla ölçün: projeyle gelen "
         "geliştirme soruları ya da kendi JSONL dosyanız (biçimi docs/evaluation.md dosyasında).",
-        "eval_file": "Soru dosyası (JSONL; boşsa geliştirme soruları)",
         "eval_retriever": "Arama yöntemi",
         "eval_all": "Hepsi (karşılaştırma)",
         "eval_run": "Değerlendir",
@@ -106,6 +105,27 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_answer": "{retriever} cevabı: {answer}",
         "eval_relevant": "ilgili",
         "eval_retrieved": "Getirilen pasajlar (ilk {n}):",
+        # issue 13: phone layout, input hints, off-topic questions, footer, upload, chart, accessibility
+        "footer": "Her şey bu bilgisayarda çalışır; hiçbir soru dışarı gönderilmez. Programlar için: /ask API'si "
+        "(README).",
+        "hint_empty": "Önce bir soru yazın.",
+        "hint_too_long": "Soru çok uzun ({n} karakter, en çok {limit}): gönderilmedi, lütfen kısaltın.",
+        "counter": "{n} / {limit} karakter",
+        "off_topic": "Bu soru raporun konusu dışında görünüyor. Rapor, Türk dünyasında istihbarat paylaşımını "
+        "ele alıyor; bu konuda bir soru sorabilirsiniz.",
+        "off_topic_note": "Raporun konusu dışında: pasaj gösterilmiyor.",
+        "answer_sources": "Kaynakları göster ({n})",
+        "cite_label": "Kaynak {n}: {where}",
+        "eval_upload": "Soru dosyası yükle (JSONL)",
+        "eval_file_dev": "Soru dosyası: projeyle gelen geliştirme soruları",
+        "eval_file_chosen": "Soru dosyası: {name}",
+        "eval_file_reset": "Geliştirme sorularına dön",
+        "eval_table_label": "Ölçüm tablosu",
+        "chart_ylabel": "skor (hata çubukları: %95 bootstrap aralığı)",
+        "chart_title": "{source} ile arama (k={k})",
+        "chart_all": "tümü",
+        "hits_label": "Arama sonuçları",
+        "sources_label": "Kaynaklar paneli",
     },
     "en": {
         "title": "Report Assistant",
@@ -119,7 +139,7 @@ UI: dict[Lang, dict[str, str]] = {
         "chat_placeholder": "Type a question or pick one of the examples below. "
         "Follow-ups (e.g. “And what about Uzbekistan?”) are read together with the previous question.",
         "question_label": "Your question",
-        "question_placeholder": "e.g. Which countries signed the 1998 protocol?",
+        "question_placeholder": "Ask about the report",
         "send": "Ask",
         "clear": "Clear",
         "examples": "Example questions",
@@ -155,7 +175,6 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_tab": "Evaluation",
         "eval_intro": "Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions: the shipped "
         "dev questions, or your own JSONL file (format in docs/evaluation.md).",
-        "eval_file": "Question file (JSONL; empty: dev questions)",
         "eval_retriever": "Retriever",
         "eval_all": "All (compare)",
         "eval_run": "Run evaluation",
@@ -185,6 +204,26 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_answer": "{retriever} answer: {answer}",
         "eval_relevant": "relevant",
         "eval_retrieved": "Retrieved passages (top {n}):",
+        # issue 13: phone layout, input hints, off-topic questions, footer, upload, chart, accessibility
+        "footer": "Everything runs on this machine; no question leaves it. For programs: the /ask API (README).",
+        "hint_empty": "Type a question first.",
+        "hint_too_long": "The question is too long ({n} characters, at most {limit}): not sent, please shorten it.",
+        "counter": "{n} / {limit} characters",
+        "off_topic": "This question does not seem to be about the report. The report is about intelligence "
+        "sharing among the Turkic states; feel free to ask about that.",
+        "off_topic_note": "Not about the report: no passages shown.",
+        "answer_sources": "Show sources ({n})",
+        "cite_label": "Source {n}: {where}",
+        "eval_upload": "Upload a question file (JSONL)",
+        "eval_file_dev": "Question file: the shipped dev questions",
+        "eval_file_chosen": "Question file: {name}",
+        "eval_file_reset": "Back to the dev questions",
+        "eval_table_label": "Metrics table",
+        "chart_ylabel": "score (error bars: 95% bootstrap CI)",
+        "chart_title": "Retrieval on {source} (k={k})",
+        "chart_all": "all",
+        "hits_label": "Search results",
+        "sources_label": "Sources panel",
     },
 }
 

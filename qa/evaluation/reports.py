@@ -21,6 +21,11 @@ QUESTION_COLUMNS = ("retriever", "id", "language", "kind", "answerable", "first_
                     "correctly_cited")
 TABLE_COLUMNS = ("retriever", "scope", "n", *METRICS, "answered", "cited", "declined")
 _COLOURS = {"bm25": "#d95f02", "dense": "#7570b3", "hybrid": "#1b9e77"}
+# The chart's words; ``labels`` arguments replace any of them (e.g. a user interface's language).
+# "ylabel" and "title" (with {source} and {k}) are texts; any other key is a group or retriever
+# name ("all", "tr", "bm25", …) and its value is what the chart shows for it.
+CHART_LABELS: dict[str, str] = {"ylabel": "score (error bars: 95% bootstrap CI)",
+                                "title": "Retrieval on {source} (k={k})"}
 
 
 # ---------------------------------------------------------------- files
@@ -87,8 +92,14 @@ def write_report(report: EvalReport, out: Path) -> list[Path]:
 # ---------------------------------------------------------------- charts
 
 
-def metrics_chart(groups: Mapping[str, Mapping[str, Summary]], title: str) -> Figure:
-    """Bars of every metric per retriever, one panel per group, with 95% intervals as error bars."""
+def metrics_chart(
+    groups: Mapping[str, Mapping[str, Summary]], title: str, labels: Mapping[str, str] | None = None
+) -> Figure:
+    """Bars of every metric per retriever, one panel per group, with 95% intervals as error bars.
+
+    ``labels`` replaces the chart's words by key (see ``CHART_LABELS``); metric names stay as they are.
+    """
+    words = {**CHART_LABELS, **(labels or {})}
     # Imported here: only chart output needs matplotlib, and it costs a second to import.
     from matplotlib.figure import Figure
 
@@ -111,31 +122,36 @@ def metrics_chart(groups: Mapping[str, Mapping[str, Summary]], title: str) -> Fi
             means = np.array([s.means[m] for m in METRICS])
             errors = np.array([[means[i] - s.ci95[m][0], s.ci95[m][1] - means[i]] for i, m in enumerate(METRICS)]).T
             bars = ax.bar(x + (j - (len(names) - 1) / 2) * width, means, width, yerr=errors, capsize=3,
-                          label=name, color=_COLOURS.get(name), error_kw={"elinewidth": 0.8, "alpha": 0.7})
+                          label=words.get(name, name), color=_COLOURS.get(name),
+                          error_kw={"elinewidth": 0.8, "alpha": 0.7})
             # Inside the bar: above it the label would collide with the error bar.
             ax.bar_label(bars, labels=[f"{v:.2f}" if v >= 0.08 else "" for v in means], label_type="center",
                          fontsize=7, color="white", rotation=90)
         n = max((s.n for s in by_retriever.values()), default=0)
-        ax.set_title(f"{group} (n={n})")
+        ax.set_title(f"{words.get(group, group)} (n={n})")
         ax.set_xticks(x, METRICS)
         ax.set_ylim(0, 1.12)
         ax.grid(axis="y", alpha=0.3)
     for row in grid:
-        row[0].set_ylabel("score (error bars: 95% bootstrap CI)")
+        row[0].set_ylabel(words["ylabel"])
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=max(len(labels), 1), fontsize=9)
     fig.suptitle(title)
     return fig
 
 
-def report_chart(report: EvalReport) -> Figure:
-    """The chart of an evaluation: all questions, then each language, every retriever side by side."""
+def report_chart(report: EvalReport, labels: Mapping[str, str] | None = None) -> Figure:
+    """The chart of an evaluation: all questions, then each language, every retriever side by side.
+
+    ``labels`` replaces the chart's words by key (see ``CHART_LABELS``).
+    """
     groups: dict[str, dict[str, Summary]] = {"all": {}}
     for name, r in report.reports.items():
         groups["all"][name] = r.overall
         for lang, s in r.by_language.items():
             groups.setdefault(lang, {})[name] = s
-    return metrics_chart(groups, f"Retrieval on {Path(report.qset.source).name} (k={report.k})")
+    title = {**CHART_LABELS, **(labels or {})}["title"].format(source=Path(report.qset.source).name, k=report.k)
+    return metrics_chart(groups, title, labels)
 
 
 # ---------------------------------------------------------------- text
