@@ -7,6 +7,7 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -119,3 +120,43 @@ def location(section: str, paragraph: int | None, page: int | None) -> str:
     if page is not None:
         parts.append(f"p. {page}")
     return ", ".join(parts)
+
+
+# --- issue 10: the LLM answerer's flags and start-up probe ---
+def llm_options(func: F) -> F:
+    """``--llm URL`` and ``--no-llm``: generated (validated) answers, or the offline extractive ones."""
+    func = click.option("--no-llm", is_flag=True, default=False,
+                        help="Quote the report (extractive) even when REPORT_QA_LLM_URL is set.")(func)
+    return click.option("--llm", "llm_url", default=None, metavar="URL",
+                        help="OpenAI-compatible server base URL ending in /v1 [env REPORT_QA_LLM_URL]; "
+                             "API key from REPORT_QA_LLM_API_KEY only.")(func)
+
+
+def llm_overrides(llm_url: str | None, no_llm: bool) -> dict[str, Any]:
+    """Settings overrides for ``--llm``/``--no-llm`` (empty when neither is given)."""
+    if llm_url and no_llm:
+        raise UserError(message("llm_and_no_llm"))
+    if no_llm:
+        return {"answerer": "extractive"}
+    if llm_url:
+        return {"llm_url": llm_url, "answerer": "llm"}
+    return {}
+
+
+def probe_llm(engine: Engine) -> None:
+    """Ask the LLM server for its models once at start; a failure is one warning line, not an exit.
+
+    Answers then fall back to the extractive answerer (with ``fallback_reason``) until it responds.
+    """
+    from qa.answerers.llm import LLMAnswerer
+    from qa.llm.client import LLMError
+
+    answerer = engine.answerer
+    if not isinstance(answerer, LLMAnswerer):
+        return
+    try:
+        model = answerer.probe()
+    except LLMError as exc:
+        click.echo(message("llm_unreachable", reason=exc), err=True)
+        return
+    logging.getLogger(__name__).info(message("llm_using", model=model, url=answerer.client.config.url))

@@ -12,16 +12,14 @@ A build is written into a temporary folder and renamed to ``builds/<id>``, then 
 ``current`` symlink is replaced (``index.atomic``): a killed build never touches the index
 in use. The next build (under the lock) removes whatever a killed one left behind.
 
-The manifest is JSON and nothing is unpickled. Every file's sha256 is in the manifest and
-checked before anything is loaded; the manifest has its own checksum. An index built from
-another corpus, model, chunker setting, backend or format is never used: ``load_index``
-refuses it and ``ensure_index`` rebuilds it.
+The manifest (``index.manifest``) is JSON and nothing is unpickled. Every file's sha256 is
+in the manifest and checked before anything is loaded; the manifest has its own checksum. An
+index built from another corpus, model, chunker setting, backend or format is never used:
+``load_index`` refuses it and ``ensure_index`` rebuilds it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import shutil
@@ -29,18 +27,27 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus import ChunkerConfig, CleanDocument, CorpusError, Passage, chunk_document, load_corpus
-from corpus.loader import Problem, corpus_files
+from corpus import CleanDocument, CorpusError, Passage, chunk_document, load_corpus
+from corpus.loader import Problem
 from index import atomic
-from index.backends import DEFAULT_BACKEND, SearchBackend, backend_type
+from index.backends import SearchBackend, backend_type
 from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError, StaleIndexError
-from index.vectors import EXACT_MAX_VECTORS
+from index.manifest import (
+    IndexConfig,
+    corpus_hash,
+    identity,
+    library_versions,
+    read_manifest,
+    sha256_file,
+    stale_reason,
+    verify_files,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,28 +67,7 @@ __all__ = [
     "load_index",
 ]
 
-FORMAT_VERSION = 2
 LOCK_TIMEOUT_S = 600.0
-# Manifests written before backends were named hold FAISS builds.
-_MANIFEST_DEFAULTS = {"backend": "faiss"}
-_LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy")
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    """Everything that decides what an index contains and where it lives.
-
-    ``backend`` names a search backend of ``index.backends``; ``exact_max`` is the vector count
-    above which it may search approximately.
-    """
-
-    corpus_dir: Path
-    index_dir: Path
-    cache_dir: Path
-    model: str
-    chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
-    exact_max: int = EXACT_MAX_VECTORS
-    backend: str = DEFAULT_BACKEND
 
 
 @dataclass
@@ -121,116 +107,12 @@ class BuildReport:
     timings: dict[str, float]
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def corpus_hash(corpus_dir: Path) -> str:
-    """A hash of every document's name and bytes, in a stable order."""
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {corpus_dir} (pass --corpus DIR with .txt or .md files)")
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode())
-        try:
-            digest.update(_sha256_file(path).encode())
-        except OSError:
-            digest.update(b"<unreadable>")
-    return digest.hexdigest()
-
-
-def library_versions(names: tuple[str, ...] = _LIBRARIES) -> dict[str, str | None]:
-    """Installed version of each distribution in ``names`` (None when not installed)."""
-    out: dict[str, str | None] = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _identity(config: IndexConfig, embedder: Embedder) -> dict[str, Any]:
-    """The manifest fields that must match for an index to be reused."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "backend": config.backend,
-        "model": {"model_id": embedder.model_id, "fingerprint": embedder.fingerprint},
-        "chunker": config.chunker.to_dict(),
-        "corpus_sha256": corpus_hash(config.corpus_dir),
-    }
-
-
 def current_build(index_dir: Path) -> Path | None:
     link = index_dir / "current"
     if not link.is_symlink() and not link.exists():
         return None
     target = link.resolve()
     return target if target.is_dir() else None
-
-
-def _read_manifest(build: Path) -> dict[str, Any]:
-    manifest_path = build / "manifest.json"
-    sha_path = build / "manifest.sha256"
-    try:
-        raw = manifest_path.read_bytes()
-        expected = sha_path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError as exc:
-        raise CorruptIndexError(f"index manifest missing in {build}: {exc.strerror}") from exc
-    if hashlib.sha256(raw).hexdigest() != expected:
-        raise CorruptIndexError(f"index manifest in {build} does not match its checksum (damaged)")
-    try:
-        manifest = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CorruptIndexError(f"index manifest in {build} is not valid JSON") from exc
-    if not isinstance(manifest, dict):
-        raise CorruptIndexError(f"index manifest in {build} is not a JSON object")
-    manifest = {**_MANIFEST_DEFAULTS, **manifest}
-    files = manifest.get("files")
-    if not isinstance(files, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
-    ):
-        raise CorruptIndexError(f"index manifest in {build} has no valid list of file checksums")
-    try:
-        required = backend_type(str(manifest["backend"])).files
-    except IndexStoreError as exc:
-        raise CorruptIndexError(f"index manifest in {build}: {exc}") from exc
-    missing = [name for name in required if name not in files]
-    if missing:
-        raise CorruptIndexError(f"index manifest in {build} does not cover {', '.join(missing)}")
-    return manifest
-
-
-def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
-    root = build.resolve()
-    for rel, expected in manifest["files"].items():
-        path = build / rel
-        if not path.resolve().is_relative_to(root):
-            raise CorruptIndexError(f"index manifest in {build} names a file outside the index: {rel}")
-        try:
-            actual = _sha256_file(path)
-        except (FileNotFoundError, IsADirectoryError) as exc:  # also: a concurrent build removed it
-            raise CorruptIndexError(f"index file missing: {path}") from exc
-        if actual != expected:
-            raise CorruptIndexError(f"index file damaged (checksum mismatch): {path}")
-
-
-def _stale_reason(manifest: dict[str, Any], wanted: dict[str, Any]) -> str | None:
-    labels = {
-        "format_version": "another index format version",
-        "backend": "another search backend",
-        "model": "another embedding model",
-        "chunker": "another chunker setting",
-        "corpus_sha256": "another corpus (documents were added, changed or removed)",
-    }
-    for key, value in wanted.items():
-        if manifest.get(key) != value:
-            return f"index was built with {labels.get(key, 'another ' + key.replace('_', ' '))}"
-    return None
 
 
 def _checked_build(
@@ -244,12 +126,12 @@ def _checked_build(
     build = build or current_build(config.index_dir)
     if build is None:
         raise CorruptIndexError(f"no index in {config.index_dir}")
-    manifest = _read_manifest(build)
-    reason = _stale_reason(manifest, _identity(config, embedder))
+    manifest = read_manifest(build)
+    reason = stale_reason(manifest, identity(config, embedder))
     if reason is not None:
         raise StaleIndexError(reason)
     if verify:
-        _verify_files(build, manifest)
+        verify_files(build, manifest)
     return build, manifest
 
 
@@ -334,7 +216,7 @@ def _build_locked(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     on_stage("cleaning")
-    identity = _identity(config, embedder)
+    wanted = identity(config, embedder)
     loaded = load_corpus(config.corpus_dir)
     timings["clean_s"] = time.perf_counter() - t0
 
@@ -359,11 +241,9 @@ def _build_locked(
     with atomic.staged(final) as tmp:
         tmp.mkdir()
         backend.save(tmp)
-        files = {
-            p.relative_to(tmp).as_posix(): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
-        manifest = {
-            **identity,
+        files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        write_manifest(tmp, {
+            **wanted,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "corpus_dir": str(config.corpus_dir),
             "documents": [{"name": d.name, "sha256": d.sha256} for d in documents],
@@ -372,10 +252,7 @@ def _build_locked(
             "embedding_dimension": embedder.dimension,
             "libraries": library_versions(),
             "files": files,
-        }
-        raw = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-        (tmp / "manifest.json").write_bytes(raw)
-        (tmp / "manifest.sha256").write_text(hashlib.sha256(raw).hexdigest() + "\n")
+        })
         _fsync_tree(tmp)
     _point_current(config.index_dir, final)
     _remove_leftovers(config.index_dir, keep=final)

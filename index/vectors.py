@@ -21,6 +21,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+# The "type: ignore[attr-defined]"s below: SWIG attributes that faiss's bundled stubs omit.
+
 # Up to this many vectors a flat (exact) index answers in well under a millisecond per
 # thousand vectors; beyond it an approximate index keeps latency flat at a small recall cost.
 EXACT_MAX_VECTORS = 50_000
@@ -64,7 +66,7 @@ def new_approximate_index(dim: int, n: int, *, kind: str | None = None) -> faiss
     ivf.cp.niter = IVF_KMEANS_ITERATIONS
     ivf.cp.min_points_per_centroid = min(ivf.cp.min_points_per_centroid, IVF_TRAIN_PER_CELL)
     ivf.own_fields = True
-    quantizer.this.disown()
+    quantizer.this.disown()  # type: ignore[attr-defined]
     return ivf
 
 
@@ -90,16 +92,16 @@ def configure_search(index: faiss.Index) -> faiss.Index:
     """Set the search-time parameters (not all are stored in the file).
 
     An IVF index also gets an array direct map (8 bytes per vector), so that
-    ``reconstruct_n`` works on it as on a flat index: qa.answer reads a passage's sentence
-    vectors back that way.
+    ``reconstruct_n`` works on it as on a flat index: the FAISS backend reads a passage's
+    sentence vectors back that way (``FaissBackend.sentence_vectors``).
     """
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     ivf = _ivf_of(index)
     if ivf is not None:
         ivf.nprobe = ivf_probes(ivf.nlist)
-        if ivf.direct_map.type != faiss.DirectMap.Array:
-            ivf.set_direct_map_type(faiss.DirectMap.Array)
+        if ivf.direct_map.type != faiss.DirectMap.Array:  # type: ignore[attr-defined]
+            ivf.set_direct_map_type(faiss.DirectMap.Array)  # type: ignore[attr-defined]
     return index
 
 
@@ -155,12 +157,12 @@ def index_memory_bytes(index: faiss.Index) -> int:
         return int(index.ntotal * index.code_size)
     if isinstance(index, faiss.IndexHNSW):
         hnsw = index.hnsw
-        links = hnsw.neighbors.size() * 4 + hnsw.offsets.size() * 8 + hnsw.levels.size() * 4
+        links = hnsw.neighbors.size() * 4 + hnsw.offsets.size() * 8 + hnsw.levels.size() * 4  # type: ignore[attr-defined]
         return int(index_memory_bytes(index.storage) + links)
     ivf = _ivf_of(index)
     if ivf is not None:
         per_vector = ivf.code_size + 8  # code + 64-bit id in its inverted list
-        if ivf.direct_map.type == faiss.DirectMap.Array:
+        if ivf.direct_map.type == faiss.DirectMap.Array:  # type: ignore[attr-defined]
             per_vector += 8
         return int(ivf.ntotal * per_vector + index_memory_bytes(ivf.quantizer))
     return int(faiss.serialize_index(index).nbytes)
@@ -173,7 +175,8 @@ def describe_index(index: faiss.Index) -> dict[str, Any]:
     if isinstance(index, faiss.IndexFlat):
         out.update(name="Flat (exact)", kind="flat")
     elif isinstance(index, faiss.IndexHNSW):
-        out.update(name=f"HNSW{index.hnsw.nb_neighbors(1)},ef{index.hnsw.efSearch}", kind="hnsw",
+        neighbours = index.hnsw.nb_neighbors(1)  # type: ignore[attr-defined]
+        out.update(name=f"HNSW{neighbours},ef{index.hnsw.efSearch}", kind="hnsw",
                    ef_search=int(index.hnsw.efSearch), ef_construction=int(index.hnsw.efConstruction))
     else:
         ivf = _ivf_of(index)

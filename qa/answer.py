@@ -60,8 +60,41 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A generated sentence removed from an answer, and why (``ask --json`` field ``dropped``)."""
+
+    sentence: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"sentence": self.sentence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """How a generated answer fared in validation, for evaluation (not part of the JSON).
+
+    ``sentences``: sentences the model wrote (sentinel and marker-only ones aside); ``supported``:
+    those kept; ``citations``: (sentence, cited passage) pairs written; ``supporting``: those where
+    the cited passage alone supports its sentence.
+    """
+
+    sentences: int
+    supported: int
+    citations: int
+    supporting: int
+
+
 @dataclass
 class Answer:
+    """A cited answer or a decline.
+
+    ``answerer`` names what made it (``extractive`` or ``llm``), ``model`` the LLM (None when
+    extractive), ``dropped`` the generated sentences validation removed, and ``fallback_reason``
+    why an LLM was configured but not used (None when it was used or none is configured).
+    """
+
     question: str
     language: str
     answered: bool
@@ -69,6 +102,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Hit] = field(default_factory=list)
     id: str | None = None
+    answerer: str = "extractive"
+    model: str | None = None
+    dropped: list[Dropped] = field(default_factory=list)
+    fallback_reason: str | None = None
+    generation: GenerationStats | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +117,10 @@ class Answer:
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
             "passages": [h.to_json() for h in self.passages],
+            "answerer": self.answerer,
+            "model": self.model,
+            "dropped": [d.to_json() for d in self.dropped],
+            "fallback_reason": self.fallback_reason,
         }
 
 

@@ -10,6 +10,7 @@ from index.embedding import Embedder, load_embedder
 from index.store import LoadedIndex, ensure_index
 from qa.answer import Answer, normalize_question
 from qa.answerers import Answerer, AnswerRequest, make_answerer
+from qa.answerers.base import StreamingAnswerer
 from qa.language import answer_language, detect_language
 from qa.modes import RetrievalMode
 from qa.retrieval import Hit, QueryVector, Retriever
@@ -40,7 +41,8 @@ class Engine:
         embedder = load_embedder(settings.embedder_config())
         index = ensure_index(settings.index_config(), embedder, show_progress=show_progress, on_stage=on_stage)
         retriever = Retriever(index, embedder, settings)
-        return cls(settings, embedder, index, retriever, make_answerer(settings.answerer, retriever, settings))
+        answerer = make_answerer(settings.effective_answerer, retriever, settings)
+        return cls(settings, embedder, index, retriever, answerer)
 
     def search(self, question: str, k: int | None = None, mode: RetrievalMode | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question`` (default: ``settings.top_k``).
@@ -84,11 +86,21 @@ class Engine:
         qid: str | None = None,
         mode: RetrievalMode | None = None,
         query: QueryVector | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer ``question`` with the configured answerer (see :meth:`prepare` for the arguments).
+
+        ``on_token`` receives generated text as it streams, when the answerer generates any.
 
         Raises:
             QuestionError: the question is empty, too long or has no words.
         """
         request = self.prepare(question, language=language, qid=qid, mode=mode, query=query)
+        if on_token is not None and isinstance(self.answerer, StreamingAnswerer):
+            return self.answerer.answer_streaming(request, on_token)
         return self.answerer.answer(request)
+
+    @property
+    def streams(self) -> bool:
+        """Whether answers are generated (and can be shown while they stream)."""
+        return isinstance(self.answerer, StreamingAnswerer)

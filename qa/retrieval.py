@@ -97,6 +97,11 @@ class Retriever:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])
 
+    def embed_many(self, texts: list[str]) -> NDArray[np.float32]:
+        """Query-side vectors of ``texts`` (one row each), e.g. generated sentences to validate."""
+        with self._embed_lock:
+            return self.embedder.encode_queries(texts)
+
     def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
         return {
             "dense": lambda: self.backend.dense(query.vector, depth),

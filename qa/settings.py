@@ -88,6 +88,35 @@ class Settings(BaseSettings):
         None, description="USER:PASSWORD required by `serve` for the page and the API (never logged)."
     )
 
+    # --- issue 10: generated answers from an OpenAI-compatible LLM (qa/llm, qa/answerers/llm.py) ---
+    llm_url: str | None = Field(
+        None,
+        description="OpenAI-compatible base URL ending in /v1 (llama.cpp, Ollama, vLLM, LM Studio, a hosted "
+        "API). Unset: offline extractive answers.",
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the LLM server [default: its first model].")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the LLM server; environment only, never logged or shown."
+    )
+    llm_connect_timeout: float = Field(3.0, gt=0, description="Seconds to wait for the LLM server to accept.")
+    llm_read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the next streamed token.")
+    llm_total_timeout: float = Field(120.0, gt=0, description="Seconds one generated answer may take in all.")
+    llm_max_tokens: int = Field(400, ge=16, le=8192, description="Most tokens one generated answer may have.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of generated answers.")
+    llm_passages: int = Field(5, ge=1, le=20, description="Top passages given to the LLM as [1]..[k].")
+    llm_support_threshold: float = Field(
+        0.818,
+        description="A generated sentence is kept only when its e5 similarity to the best sentence of a cited "
+        "passage reaches this; calibrated on the dev tune split (`python -m qa.llm.calibrate`).",
+    )
+
+    @property
+    def effective_answerer(self) -> str:
+        """``llm`` when an LLM URL is set and no answerer was chosen explicitly, else ``answerer``."""
+        if self.llm_url and "answerer" not in self.model_fields_set:
+            return "llm"
+        return self.answerer
+
     @field_validator("top_k")
     @classmethod
     def _positive_k(cls, value: int) -> int:

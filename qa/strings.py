@@ -52,6 +52,10 @@ CLI_MESSAGES: dict[str, dict[str, str]] = {
         "wrote": "eval: wrote {path}",
         "scale_not_number": "{part!r} is not a number of passages (e.g. 10000,100000,1000000)",
         "scale_range": "each scale must be between 100 and {limit:,} passages, got {n:,}",
+        # issue 10: LLM answers
+        "llm_using": "report-qa: answering with {model} at {url}",
+        "llm_unreachable": "report-qa: warning: {reason}; answering extractively until it responds",
+        "llm_and_no_llm": "--llm and --no-llm cannot be combined",
     },
     "tr": {
         "bad_config": "geçersiz ayar: {problems}",
@@ -76,6 +80,10 @@ CLI_MESSAGES: dict[str, dict[str, str]] = {
         "wrote": "eval: {path} yazıldı",
         "scale_not_number": "{part!r} bir pasaj sayısı değil (örnek: 10000,100000,1000000)",
         "scale_range": "her ölçek 100 ile {limit:,} pasaj arasında olmalı, verilen: {n:,}",
+        # issue 10: LLM answers
+        "llm_using": "report-qa: cevaplar {url} adresindeki {model} ile üretiliyor",
+        "llm_unreachable": "report-qa: uyarı: {reason}; o yanıt verene dek cevaplar alıntıyla veriliyor",
+        "llm_and_no_llm": "--llm ile --no-llm birlikte kullanılamaz",
     },
 }
 BATCH_ERRORS = {

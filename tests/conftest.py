@@ -64,3 +64,40 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(key)
     monkeypatch.setenv("HOME", str(tmp_path))
     return tmp_path
+
+
+# --- issue 10: LLM answers ---
+@pytest.fixture(scope="session")
+def llama_server():
+    """A REAL llama.cpp server (xllamacpp) on a free loopback port, running SmolLM2-135M-Instruct."""
+    from llm_helpers import smollm2_gguf
+
+    from qa.llm.local import start_llama_server
+
+    server = start_llama_server(smollm2_gguf(), threads=2, context=4096)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def llm_engine(engine):
+    """An engine like ``engine`` (same model and index) whose answerer talks to ``settings.llm_url``."""
+    from qa.answerers import make_answerer
+    from qa.engine import Engine
+
+    def make(**overrides):
+        settings = engine.settings.model_copy(update=overrides)
+        answerer = make_answerer(settings.effective_answerer, engine.retriever, settings)
+        return Engine(settings, engine.embedder, engine.index, engine.retriever, answerer)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def llama_settings(llama_server) -> dict:
+    """Settings overrides that answer through ``llama_server``.
+
+    SmolLM2 on a CPU shared with other work: few passages and tokens, and patience.
+    """
+    return {"llm_url": llama_server.url, "answerer": "llm", "llm_passages": 2, "llm_max_tokens": 48,
+            "llm_read_timeout": 600.0, "llm_total_timeout": 900.0}

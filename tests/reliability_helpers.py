@@ -27,6 +27,7 @@ class FakeEmbedder:
         self.model_id = model_id
         self.fingerprint = fingerprint
         self.dimension = dimension
+        self.backend = "fake"
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -45,7 +46,8 @@ class FakeEmbedder:
         return self._encode(texts)
 
     def describe(self) -> dict[str, str | int]:
-        return {"model_id": self.model_id, "fingerprint": self.fingerprint, "dimension": self.dimension}
+        return {"model_id": self.model_id, "fingerprint": self.fingerprint, "dimension": self.dimension,
+                "backend": self.backend}
 
 
 PROBE_QUESTIONS = (

@@ -86,24 +86,6 @@ def test_approximate_index_roundtrip(tmp_path) -> None:
     assert vectors.index_memory_bytes(loaded) >= 3000 * 32 * 4
 
 
-def test_onnx_backend_matches_sentence_transformers(model_cache) -> None:
-    """The hand-written ONNX graph gives the vectors torch gives (it shares their index)."""
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
-    from index.embedder import DEFAULT_MODEL, Embedder
-
-    onnx = Embedder(DEFAULT_MODEL, model_cache, backend="onnx")
-    torch = Embedder(DEFAULT_MODEL, model_cache, backend="torch")
-    assert (onnx.backend, torch.backend) == ("onnx", "torch")
-    assert onnx.fingerprint == torch.fingerprint and onnx.dimension == torch.dimension
-    docs = ["Türk Devletleri Teşkilatı 2009 Nahçıvan Anlaşması ile kuruldu.", "kısa", "x " * 700]
-    queries = ["When did security cooperation between the Turkic states begin?"]
-    for a, b in ((onnx.encode_documents(docs), torch.encode_documents(docs)),
-                 (onnx.encode_queries(queries), torch.encode_queries(queries))):
-        assert a.shape == b.shape and a.dtype == np.float32
-        assert float((a * b).sum(axis=1).min()) > 0.9999
-
-
 def test_bench_quick_json(model_cache, tmp_path, monkeypatch) -> None:
     from cli.main import cli
 

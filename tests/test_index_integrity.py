@@ -158,13 +158,10 @@ def test_damaged_index_is_detected_and_rebuilt(built, damage, caplog):
 
 def test_cli_index_rebuilds_a_damaged_index(built, monkeypatch, isolated_home):
     """`report-qa index` (no --force) checks file checksums, not only the manifest."""
-    import index.embedder
     import index.embedding
     from cli.main import cli
 
-    # The command line loads its embedder through one of these (the old name until it migrates).
     monkeypatch.setattr(index.embedding, "load_embedder", lambda *a, **k: built.embedder)
-    monkeypatch.setattr(index.embedder, "Embedder", lambda *a, **k: built.embedder)
     args = ["index", "--corpus", str(built.config.corpus_dir), "--index-dir", str(built.config.index_dir)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0 and "up to date" in result.stdout
@@ -226,9 +223,11 @@ def test_index_from_another_setup_is_never_used(built, setup, caplog):
 
 
 def test_another_index_format_is_rebuilt(built, monkeypatch):
-    monkeypatch.setattr(store, "FORMAT_VERSION", store.FORMAT_VERSION + 1)
+    from index import manifest
+
+    monkeypatch.setattr(manifest, "FORMAT_VERSION", manifest.FORMAT_VERSION + 1)
     assert "another index format" in check_index(built.config, built.embedder)
-    assert ensure_index(built.config, built.embedder).manifest["format_version"] == store.FORMAT_VERSION
+    assert ensure_index(built.config, built.embedder).manifest["format_version"] == manifest.FORMAT_VERSION
 
 
 def test_same_documents_in_another_folder_reuse_the_index(built, tmp_path):

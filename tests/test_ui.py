@@ -339,8 +339,9 @@ def _final(handlers: Handlers, message: str, turns: list[Turn], lang: str = "tr"
 
 class _BrokenEngine:
     settings = SimpleNamespace(max_question_chars=2000)
+    streams = False
 
-    def ask(self, question, *, language=None, qid=None):
+    def ask(self, question, *, language=None, qid=None, on_token=None):
         raise RuntimeError("index on fire")
 
 
@@ -442,7 +443,8 @@ def test_api_rejects_unknown_languages(engine):
 
 # --- the /ask API over HTTP ----------------------------------------------------------------------
 
-ANSWER_KEYS = {"id", "question", "language", "answered", "answer", "citations", "passages"}
+ANSWER_KEYS = {"id", "question", "language", "answered", "answer", "citations", "passages",
+               "answerer", "model", "dropped", "fallback_reason"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
 PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
 

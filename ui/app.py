@@ -13,10 +13,11 @@ from starlette.middleware import Middleware
 from qa.answer import normalize_question
 from qa.engine import Engine
 from qa.modes import RetrievalMode
-from ui import render, strings
+from ui import render, streaming, strings
 from ui.conversation import Turn, contextual_question, follow_up_language
 from ui.errors import UserError, attempt
 from ui.eval_tab import build_eval_tab
+from ui.streaming import TokenCallback
 from ui.strings import text
 from ui.style import CSS, HEAD, SCROLL_SOURCES_TO_TOP, THEME
 
@@ -108,7 +109,7 @@ class Handlers:
         self.engine = engine
         self.max_chars = engine.settings.max_question_chars
 
-    def _answer(self, turns: list[Turn], turn: Turn) -> Turn:
+    def _answer(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None) -> Turn:
         """Ask the engine, with the conversation's topic when ``turn`` is a follow-up."""
         message = normalize_question(turn.message, self.max_chars)
         history = [t.message for t in turns if t.answer is not None]
@@ -117,12 +118,13 @@ class Handlers:
         if query != message:
             previous = next((t.answer["language"] for t in reversed(turns) if t.answer), None)
             language = follow_up_language(message, previous)
-        return replace(turn, query=query, answer=self.engine.ask(query, language=language).to_json())
+        answer = self.engine.ask(query, language=language, on_token=on_token)
+        return replace(turn, query=query, answer=answer.to_json())
 
-    def _ask(self, turns: list[Turn], turn: Turn) -> Turn:
+    def _ask(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None) -> Turn:
         """``turn`` answered, or with the user's mistake, or marked as crashed."""
         try:
-            outcome = attempt(lambda: self._answer(turns, turn))
+            outcome = attempt(lambda: self._answer(turns, turn, on_token))
         except Exception:
             # Whatever fails, this session's chat must go on; the traceback belongs in the log.
             log.exception("answering %r failed", turn.message)
@@ -137,7 +139,7 @@ class Handlers:
     def respond(
         self, message: str, turns: list[Turn], lang: str
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
-        """Show the question at once, then the cited answer.
+        """Show the question at once, then the cited answer (streamed first when an LLM writes it).
 
         An empty or over-long message is not sent: the hint next to the box says why, the text
         stays in the box to be shortened, and the chat gets no turn (so no question number).
@@ -150,7 +152,16 @@ class Handlers:
         pending = Turn(id=max((t.id for t in turns), default=0) + 1, message=message)
         yield ("", render.chat_messages([*turns, pending], lang), gr.skip(), gr.skip(),
                render.input_hint_html(lang, self.max_chars))
-        turn = self._ask(turns, pending)
+        if self.engine.streams:  # issue 10: generated text streams in, then the validated answer
+            model = getattr(self.engine.answerer, "model", None)
+            for update in streaming.stream_answer(lambda on_token: self._ask(turns, pending, on_token)):
+                if isinstance(update, tuple):
+                    turn = update[0]
+                    break
+                bubble = {"role": "assistant", "content": streaming.streaming_html(update, model, lang)}
+                yield "", [*render.chat_messages([*turns, pending], lang), bubble], gr.skip(), gr.skip(), gr.skip()
+        else:
+            turn = self._ask(turns, pending)
         turns = [*turns, turn]
         yield "", render.chat_messages(turns, lang), render.sources_html(turns, lang), turns, gr.skip()
 

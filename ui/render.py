@@ -13,6 +13,7 @@ from typing import Any
 from ui.conversation import Turn
 from ui.errors import UserError
 from ui.highlight import mark_terms, query_terms
+from ui.streaming import status_html
 from ui.strings import text, ui_language
 
 # Characters of a passage shown next to a declined answer (the sources panel has the whole text).
@@ -192,7 +193,8 @@ def answer_html(answer: Mapping[str, Any], turn_id: int, lang: str) -> str:
         tail = f'<div class="rqa-inline-sources">{escape(text(lang, "closest"))}<ol>{items}</ol></div>'
         folded = _answer_sources(_closest_cards(answer, turn_id, lang, IN_CHAT), len(answer["passages"]), lang)
     state = "answered" if answer["answered"] else "declined"
-    return f'<div class="rqa-answer rqa-{state}"><p>{body}</p>{tail}{folded}</div>'
+    status = status_html(answer, lang)  # issue 10: which model wrote it, or why the report was quoted
+    return f'<div class="rqa-answer rqa-{state}"><p>{body}</p>{status}{tail}{folded}</div>'
 
 
 def error_html(turn: Turn, lang: str) -> str:

@@ -8,7 +8,17 @@ from typing import Any
 import click
 
 from cli.batch import require_question, single_or_batch
-from cli.context import check_question, common_options, emit, load_engine, location, settings_from
+from cli.context import (
+    check_question,
+    common_options,
+    emit,
+    llm_options,
+    llm_overrides,
+    load_engine,
+    location,
+    probe_llm,
+    settings_from,
+)
 
 
 @click.command("ask")
@@ -19,13 +29,16 @@ from cli.context import check_question, common_options, emit, load_engine, locat
 @click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+@llm_options
 def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
-            lang: str | None, queries: Path | None, as_json: bool) -> None:
+            lang: str | None, queries: Path | None, as_json: bool, llm_url: str | None, no_llm: bool) -> None:
     """Answer QUESTION with numbered citations to the report."""
     require_question(question, queries)
-    settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model,
+                             **llm_overrides(llm_url, no_llm))
     check_question(question, settings)
     engine = load_engine(settings)
+    probe_llm(engine)
 
     def handle(text: str, qid: Any) -> dict[str, Any]:
         return engine.ask(text, language=lang, qid=qid).to_json()
@@ -36,6 +49,8 @@ def command(question: str | None, corpus_dir: Path | None, index_dir: Path | Non
     if as_json:
         emit(result)
         return
+    if result.get("fallback_reason"):
+        click.echo(f"({result['fallback_reason']})", err=True)
     click.echo(result["answer"])
     if result["citations"]:
         click.echo("")

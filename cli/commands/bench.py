@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.context import F, message, settings_from, user_errors
+from cli.context import F, load_engine, message, settings_from, user_errors
 
 # The largest scale the bench accepts: a million passages fits in memory on a 24 GiB machine.
 MAX_SCALE = 2_000_000
@@ -71,10 +71,15 @@ def _options(func: F) -> F:
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
+@click.option("--llm", "llm_url", default=None, metavar="URL",
+              help="Instead: time what report-qa adds around this OpenAI-compatible LLM server (retrieval, "
+                   "prompt, validation; time to first token) on your index.")
+@click.option("--llm-questions", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Questions timed with --llm.")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
                   scale_queries: int | None, ann: str | None, skip_model_build: bool,
-                  out_path: Path | None) -> None:
+                  out_path: Path | None, llm_url: str | None, llm_questions: int) -> None:
     """Measure index build, cold start, warm latency, memory and scaling on this machine.
 
     The report's index is rebuilt in a temporary folder (or under --index-dir); the model
@@ -83,6 +88,9 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
     """
     from qa.bench import SCALE_QUERIES, BenchOptions, render_table, run_bench
 
+    if llm_url:  # issue 10
+        _llm_bench(corpus_dir, model, llm_url, llm_questions, as_json, out_path)
+        return
     scales = parse_scales(scale)
     opts = BenchOptions(
         scales=scales,
@@ -105,3 +113,17 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
     click.echo(text if as_json else render_table(result))
+
+
+def _llm_bench(corpus_dir: Path | None, model: str | None, url: str, n: int, as_json: bool,
+               out_path: Path | None) -> None:
+    from qa.bench.llm import render_llm_bench, run_llm_bench
+
+    settings = settings_from(corpus_dir=corpus_dir, model=model, llm_url=url, answerer="llm")
+    engine = load_engine(settings)
+    with user_errors():
+        result = run_llm_bench(engine, n)
+    text = json.dumps(result, ensure_ascii=False)
+    if out_path is not None:
+        out_path.write_text(text + "\n", encoding="utf-8")
+    click.echo(text if as_json else render_llm_bench(result), nl=as_json)

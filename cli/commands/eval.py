@@ -19,8 +19,11 @@ from cli.context import (
     UserError,
     check_k,
     common_options,
+    llm_options,
+    llm_overrides,
     load_engine,
     message,
+    probe_llm,
     settings_from,
     stage,
     user_errors,
@@ -54,9 +57,13 @@ class _Outcome:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also write TREC run/qrels, a per-question CSV, the JSON report and a PNG chart here.")
+@click.option("--answerer", default=None,
+              help="Answerer to evaluate: extractive or llm (generated; needs --llm URL or REPORT_QA_LLM_URL) "
+                   "[default: llm when an LLM URL is set, else extractive].")
+@llm_options
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, questions_file: Path | None,
             benchmark: str | None, retriever: str | None, k: int, limit: int | None, as_json: bool,
-            out_dir: Path | None) -> None:
+            out_dir: Path | None, answerer: str | None, llm_url: str | None, no_llm: bool) -> None:
     """Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions."""
     from qa.evaluation import default_questions_path
 
@@ -69,7 +76,10 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         raise UserError(message("limit_positive", limit=limit))
     if benchmark and (corpus_dir or index_dir):
         raise UserError(message("benchmark_own_index"))
-    settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    overrides = llm_overrides(llm_url, no_llm)
+    if answerer:
+        overrides["answerer"] = answerer
+    settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model, **overrides)
     modes = list(EVALUATION_ORDER) if retriever == ALL else [RetrievalMode(retriever or settings.retriever)]
     with user_errors():
         if benchmark:
@@ -95,8 +105,16 @@ def _question_file(settings: Settings, path: Path, modes: list[RetrievalMode], k
     qset = load_question_set(path, settings.index_config().corpus_dir, settings.max_question_chars)
     engine = load_engine(settings)
     stage("eval")(message("eval_started", n=len(qset.questions), modes=", ".join(modes)))
+    probe_llm(engine)
     report = evaluate(engine, qset, retrievers=modes, k=k)
-    return _Outcome(report.to_json(), render_text(report), lambda out: write_report(report, out))
+    data, text = report.to_json(), render_text(report)
+    if engine.answerer.name == "llm":  # issue 10: how the generated answers fared
+        from qa.evaluation.generated import generated_summary, render_generated
+
+        first = next(iter(report.reports.values()))
+        data["generated"] = generated_summary(engine, first.outcomes)
+        text += render_generated(data["generated"])
+    return _Outcome(data, text, lambda out: write_report(report, out))
 
 
 def _xquad(settings: Settings, modes: list[RetrievalMode], k: int, limit: int | None) -> _Outcome:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from corpus.errors import ReportQAError
 from qa.answerers.base import Answerer, AnswerRequest
 from qa.answerers.extractive import ExtractiveAnswerer
+from qa.answerers.llm import LLMAnswerer
 from qa.retrieval import Retriever
 from qa.settings import Settings
 
@@ -41,5 +42,9 @@ def make_answerer(name: str, retriever: Retriever, settings: Settings) -> Answer
 
 
 register_answerer(ExtractiveAnswerer.name, ExtractiveAnswerer)
+register_answerer(LLMAnswerer.name, LLMAnswerer)
 
-__all__ = ["AnswerRequest", "Answerer", "ExtractiveAnswerer", "answerer_names", "make_answerer", "register_answerer"]
+__all__ = [
+    "AnswerRequest", "Answerer", "ExtractiveAnswerer", "LLMAnswerer", "answerer_names", "make_answerer",
+    "register_answerer",
+]

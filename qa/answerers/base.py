@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from qa.answer import Answer
 from qa.retrieval import Hit, QueryVector
@@ -38,4 +39,15 @@ class Answerer(Protocol):
 
     def answer(self, request: AnswerRequest) -> Answer:
         """Answer ``request`` (never raises for a question that passed ``normalize_question``)."""
+        ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Protocol):
+    """An answerer that can show its answer's raw text while it is being generated (issue 10)."""
+
+    name: str
+
+    def answer_streaming(self, request: AnswerRequest, on_token: Callable[[str], None]) -> Answer:
+        """Answer ``request`` like ``answer``, calling ``on_token`` with each raw piece as it arrives."""
         ...

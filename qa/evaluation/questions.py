@@ -6,7 +6,8 @@ message names the file, the line and the question.
 
 A line holds ``id`` (no spaces), ``lang`` (``tr`` or ``en``), ``question``, ``evidence`` (spans
 of the report's text; empty for an unanswerable question), ``answerable``, and optionally
-``kind`` and ``pair`` (the id of the same question in the other language).
+``kind``, ``pair`` (the id of the same question in the other language) and ``answer`` (a
+reference answer in the question's language, for judging generated answers).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from qa.answer import QuestionError, normalize_question
 LANGUAGES = ("tr", "en")
 UNSPECIFIED_KIND = "unspecified"
 
-_FIELDS = ("id", "lang", "question", "evidence", "answerable", "kind", "pair")
+_FIELDS = ("id", "lang", "question", "evidence", "answerable", "kind", "pair", "answer")
 _REQUIRED = ("id", "lang", "question", "evidence", "answerable")
 _JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a number",
                list: "an array", dict: "an object", type(None): "null"}
@@ -56,6 +57,7 @@ class Question:
     kind: str | None = None
     pair: str | None = None
     line: int = 0
+    answer: str | None = None  # issue 10: a reference answer (optional)
 
     @property
     def group(self) -> str:
@@ -112,12 +114,13 @@ def _parse_line(raw: bytes) -> Question:
     if not answerable and evidence:
         raise ValueError(f"{where}an unanswerable question must have empty evidence")
     optional: dict[str, str | None] = {}
-    for name in ("kind", "pair"):
+    for name in ("kind", "pair", "answer"):
         value = item.get(name)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ValueError(f"{where}field {name!r} must be a non-empty string or null")
         optional[name] = value.strip() if value else None
-    return Question(qid, lang, question, tuple(evidence), answerable, optional["kind"], optional["pair"])
+    return Question(qid, lang, question, tuple(evidence), answerable, optional["kind"], optional["pair"],
+                    answer=optional["answer"])
 
 
 def _pair_problems(questions: Sequence[Question], source: str) -> list[str]:

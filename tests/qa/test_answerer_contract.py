@@ -22,6 +22,8 @@ QUESTIONS = [
 ]
 # Answerers covered by their own server-backed tests rather than this offline contract run.
 NEEDS_A_SERVER: dict[str, str] = {}
+# Answerers that run here against a real server: the fixture giving their settings overrides.
+SERVER_SETTINGS = {"llm": "llama_settings"}  # a real llama.cpp (xllamacpp) serving SmolLM2
 
 
 @pytest.fixture(scope="module", params=answerer_names())
@@ -29,7 +31,10 @@ def answerer(request, engine):
     name = request.param
     if name in NEEDS_A_SERVER:
         pytest.skip(f"{name} needs a model server; covered by {NEEDS_A_SERVER[name]}")
-    return make_answerer(name, engine.retriever, engine.settings)
+    settings = engine.settings
+    if name in SERVER_SETTINGS:
+        settings = settings.model_copy(update=request.getfixturevalue(SERVER_SETTINGS[name]))
+    return make_answerer(name, engine.retriever, settings)
 
 
 @pytest.mark.parametrize(("lang", "question"), QUESTIONS)
@@ -37,6 +42,7 @@ def test_answer_contract(answerer, engine, lang, question):
     request = engine.prepare(question)
     answer = answerer.answer(request)
     assert answer.question == request.text
+    assert answer.fallback_reason is None, answer.fallback_reason  # a real server answered
     assert answer.language == request.language
     if lang is not None:
         assert answer.language == lang

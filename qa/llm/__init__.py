@@ -1,0 +1,1 @@
+"""Generated answers from an OpenAI-compatible LLM server: client, prompts and validation."""

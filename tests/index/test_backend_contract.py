@@ -1,0 +1,218 @@
+"""The SearchBackend contract: the same checks over every registered backend.
+
+Each backend is built from the bundled report's passages and real e5 vectors, checked
+against brute-force answers computed here from the same vectors, then saved, reloaded and
+checked to answer identically. A backend added to ``index.backends.registry`` runs this
+suite without any change to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from corpus import Passage
+from index.backends import BackendType, SearchBackend, backend_names, backend_type, build_backend, open_backend
+from index.embedding import DEFAULT_MODEL, Embedder, EmbedderConfig, load_embedder
+from index.errors import IndexStoreError
+
+# (question, a phrase one of the 3 best passages must contain) for dense and sentence search
+QUESTIONS = [
+    ("Five Eyes nedir?", "Five Eyes"),
+    ("1998 protokolünü hangi ülkeler imzaladı?", "1998"),
+    ("What did Kazakhstan and Turkey sign in 2022?", "Kazakistan ile Türkiye"),
+]
+# (query, a phrase the best BM25 passage must contain)
+LEXICAL = [
+    ("Five Eyes", "Five Eyes"),
+    ("Nahçıvan Anlaşması", "Nahçıvan"),
+    ("Kazakistan Türkiye protokol", "Kazakistan"),
+]
+KS = (1, 3, 10, 1000)
+
+
+@pytest.fixture(scope="module")
+def embedder(model_cache: Path) -> Embedder:
+    return load_embedder(EmbedderConfig(DEFAULT_MODEL, model_cache))
+
+
+@pytest.fixture(scope="module")
+def data(passages: list[Passage], embedder: Embedder) -> SimpleNamespace:
+    """The report's passages, their vectors and the questions' vectors."""
+    return SimpleNamespace(
+        passages=passages,
+        passage_vectors=embedder.encode_documents([p.embed_text for p in passages]),
+        sentence_vectors=embedder.encode_documents([s.text for p in passages for s in p.sentences]),
+        sentence_rows=np.array([row for row, p in enumerate(passages) for _ in p.sentences]),
+        queries=embedder.encode_queries([q for q, _ in QUESTIONS]),
+    )
+
+
+Pairs = dict[str, tuple[SearchBackend, SearchBackend]]
+
+
+@pytest.fixture(scope="module")
+def pairs(data: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> Pairs:
+    """Every registered backend: built from the vectors, and saved then reopened from disk."""
+    out = {}
+    for name in backend_names():
+        built = build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors, exact_max=50_000)
+        folder = tmp_path_factory.mktemp(f"backend-{name}")
+        built.save(folder)
+        out[name] = (built, open_backend(name, folder))
+    return out
+
+
+@pytest.fixture(params=[(name, state) for name in backend_names() for state in ("built", "reloaded")],
+                ids=lambda param: "-".join(param))
+def backend(request: pytest.FixtureRequest, pairs: Pairs) -> SearchBackend:
+    """Every check runs on each backend freshly built and reloaded from disk."""
+    name, state = request.param
+    return pairs[name][state == "reloaded"]
+
+
+def _assert_top_k(result: dict[int, float], everything: dict[int, float], k: int) -> None:
+    """``result`` is a best-``k`` of ``everything``: right size, right scores, nothing better left out."""
+    assert len(result) == min(k, len(everything))
+    assert all(isinstance(row, int) for row in result)
+    for row, score in result.items():
+        assert score == pytest.approx(everything[row], abs=1e-5)
+    left_out = [score for row, score in everything.items() if row not in result]
+    if left_out and result:
+        assert min(result.values()) >= max(left_out) - 1e-5
+
+
+def test_implements_the_protocol(backend: SearchBackend, data: SimpleNamespace) -> None:
+    assert isinstance(backend, SearchBackend)
+    assert backend.size == len(data.passages)
+    assert backend.passages == data.passages
+    assert backend.dimension == data.passage_vectors.shape[1]
+
+
+def test_describe(backend: SearchBackend, data: SimpleNamespace) -> None:
+    description = backend.describe()
+    assert set(description) == {"backend", "location", "passages", "sentences", "dimension"}
+    assert description["backend"] in backend_names()
+    assert isinstance(description["location"], str) and description["location"]
+    assert description["passages"] == len(data.passages)
+    assert description["sentences"] == len(data.sentence_vectors)
+    assert description["dimension"] == backend.dimension
+
+
+def test_centroid_is_the_normalised_mean(backend: SearchBackend, data: SimpleNamespace) -> None:
+    mean = data.passage_vectors.mean(axis=0)
+    assert backend.centroid.shape == (backend.dimension,) and backend.centroid.dtype == np.float32
+    assert float(np.linalg.norm(backend.centroid)) == pytest.approx(1.0, abs=1e-6)
+    np.testing.assert_allclose(backend.centroid, mean / np.linalg.norm(mean), atol=1e-6)
+
+
+@pytest.mark.parametrize("k", KS)
+def test_dense(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
+    for (_, phrase), query in zip(QUESTIONS, data.queries, strict=True):
+        cosines = data.passage_vectors @ query
+        _assert_top_k(backend.dense(query, k), {row: float(c) for row, c in enumerate(cosines)}, k)
+        assert any(phrase in data.passages[row].text for row in backend.dense(query, 3))
+
+
+@pytest.mark.parametrize("k", KS)
+def test_sentences(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
+    for (_, phrase), query in zip(QUESTIONS, data.queries, strict=True):
+        cosines = data.sentence_vectors @ query
+        top = np.argsort(-cosines, kind="stable")[:k]
+        expected: dict[int, float] = {}
+        for i in top:
+            row = int(data.sentence_rows[i])
+            expected[row] = max(expected.get(row, -1.0), float(cosines[i]))
+        result = backend.sentences(query, k)
+        assert set(result) == set(expected)
+        for row, score in result.items():
+            assert score == pytest.approx(expected[row], abs=1e-5)
+        best = sorted(result, key=lambda row: -result[row])[:3]
+        assert any(phrase in data.passages[row].text for row in best)
+
+
+@pytest.mark.parametrize("k", KS)
+def test_lexical(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
+    for query, phrase in LEXICAL:
+        result = backend.lexical(query, k)
+        assert 0 < len(result) <= min(k, backend.size)
+        assert all(isinstance(row, int) and score > 0 for row, score in result.items())
+        best = max(result, key=lambda row: result[row])
+        assert phrase in data.passages[best].text
+        if k > 1:
+            wider = backend.lexical(query, backend.size)
+            _assert_top_k(result, wider, k)
+
+
+def test_lexical_without_a_known_term_finds_nothing(backend: SearchBackend) -> None:
+    assert backend.lexical("zzqxv wplkj", 5) == {}
+    assert backend.lexical("", 5) == {}
+
+
+@pytest.mark.parametrize("search", ["dense", "sentences", "lexical"])
+def test_k_must_be_positive(backend: SearchBackend, data: SimpleNamespace, search: str) -> None:
+    argument = "Five Eyes" if search == "lexical" else data.queries[0]
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        getattr(backend, search)(argument, 0)
+
+
+def test_sentence_vectors(backend: SearchBackend, data: SimpleNamespace) -> None:
+    for row, passage in enumerate(data.passages):
+        got = backend.sentence_vectors(row)
+        assert got.shape == (len(passage.sentences), backend.dimension)
+        np.testing.assert_allclose(got, data.sentence_vectors[data.sentence_rows == row], atol=1e-6)
+    with pytest.raises(IndexError):
+        backend.sentence_vectors(backend.size)
+    with pytest.raises(IndexError):
+        backend.sentence_vectors(-1)
+
+
+def test_passage_vectors(backend: SearchBackend, data: SimpleNamespace) -> None:
+    rows = [3, 0, backend.size - 1]
+    np.testing.assert_allclose(backend.passage_vectors(rows), data.passage_vectors[rows], atol=1e-6)
+    np.testing.assert_allclose(backend.passage_vectors(range(backend.size)), data.passage_vectors, atol=1e-6)
+    assert backend.passage_vectors([]).shape == (0, backend.dimension)
+    with pytest.raises(IndexError):
+        backend.passage_vectors([backend.size])
+
+
+@pytest.mark.parametrize("name", backend_names())
+def test_reloaded_answers_exactly_as_built(pairs: Pairs, data: SimpleNamespace, name: str) -> None:
+    built, reloaded = pairs[name]
+    assert reloaded.passages == built.passages
+    np.testing.assert_array_equal(reloaded.centroid, built.centroid)
+    for query in data.queries:
+        for k in KS:
+            assert reloaded.dense(query, k) == built.dense(query, k)
+            assert reloaded.sentences(query, k) == built.sentences(query, k)
+    for query, _ in LEXICAL:
+        assert reloaded.lexical(query, 10) == built.lexical(query, 10)
+    for row in range(built.size):
+        np.testing.assert_array_equal(reloaded.sentence_vectors(row), built.sentence_vectors(row))
+    assert {k: v for k, v in reloaded.describe().items() if k != "location"} == {
+        k: v for k, v in built.describe().items() if k != "location"
+    }
+
+
+@pytest.mark.parametrize("name", backend_names())
+def test_saved_files_are_the_declared_ones(pairs: Pairs, name: str) -> None:
+    kind: BackendType = backend_type(name)
+    assert kind.name == name
+    location = Path(pairs[name][1].describe()["location"])
+    assert all((location / file).is_file() for file in kind.files)
+
+
+def test_build_refuses_vectors_that_do_not_match(data: SimpleNamespace) -> None:
+    for name in backend_names():
+        with pytest.raises(ValueError, match="vectors for"):
+            build_backend(name, data.passages, data.passage_vectors[:-1], data.sentence_vectors, exact_max=50_000)
+        with pytest.raises(ValueError, match="vectors for"):
+            build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors[1:], exact_max=50_000)
+
+
+def test_unknown_backend_names_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(IndexStoreError, match="unknown search backend 'milvus'; use one of faiss"):
+        open_backend("milvus", tmp_path)
