@@ -6,7 +6,6 @@ Every answerer (``qa.answerers``) returns an :class:`Answer`; its ``to_json`` is
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +14,6 @@ from corpus import Passage, Sentence
 from corpus.errors import ReportQAError
 from qa import strings
 from qa.retrieval import Hit
-
-MARKUP_RE = re.compile(r"<[^<>]*>")
 
 
 def has_words(text: str) -> bool:
@@ -69,6 +66,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Hit] = field(default_factory=list)
     id: str | None = None
+    # Why an answer was declined: "off_topic" (not about the report) or "not_in_report" (about
+    # it, but the report does not say); None when answered.
+    declined: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +76,7 @@ class Answer:
             "question": self.question,
             "language": self.language,
             "answered": self.answered,
+            "declined": self.declined,
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
             "passages": [h.to_json() for h in self.passages],

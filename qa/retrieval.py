@@ -97,6 +97,11 @@ class Retriever:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])
 
+    def embed_many(self, texts: list[str]) -> NDArray[np.float32]:
+        """Query vectors of ``texts``, one row each."""
+        with self._embed_lock:
+            return self.embedder.encode_queries(texts)
+
     def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
         return {
             "dense": lambda: self.backend.dense(query.vector, depth),
@@ -130,6 +135,22 @@ class Retriever:
             )
             for rank, row in enumerate(order, start=1)
         ]
+
+
+def rank_rows(retriever: Retriever, query: QueryVector, rows: list[int]) -> list[Hit]:
+    """The passages at ``rows`` as hits, ranked by dense similarity to ``query``.
+
+    For a question a whole section answers (``qa.broad``): that section's passages come first.
+    """
+    if not rows:
+        return []
+    sims = retriever.backend.passage_vectors(rows) @ query.vector
+    order = sorted(zip(rows, (float(s) for s in sims), strict=True), key=lambda item: (-item[1], item[0]))
+    passages = retriever.backend.passages
+    return [
+        Hit(rank=rank, score=score, row=row, passage=passages[row], dense=score)
+        for rank, (row, score) in enumerate(order, start=1)
+    ]
 
 
 def _rrf(rankings: list[tuple[dict[int, float], float]], k: int) -> dict[int, float]:

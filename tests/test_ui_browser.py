@@ -148,7 +148,7 @@ def test_follow_up_is_read_with_the_previous_question(chat):
 def test_off_topic_question_is_declined_with_the_closest_passages(chat, question, lang):
     chat.ask(question)
     answer = chat.last_answer()
-    assert qa_strings.CANNOT_ANSWER[lang] in answer.inner_text()
+    assert qa_strings.OFF_TOPIC[lang] in answer.inner_text()
     assert answer.locator("a.rqa-marker").count() == 0
     closest = answer.locator(".rqa-inline-sources li")
     assert closest.count() >= 1
