@@ -9,8 +9,8 @@ import pytest
 
 from corpus.errors import ReportQAError
 from qa.answer import Answer
-from qa.answerers import AnswerRequest
 from qa.answerability import AnswerabilityModel, default_model_path
+from qa.answerers import AnswerRequest
 from qa.calibration import calibrate
 from qa.evaluation import QuestionFileError
 from qa.settings import Settings
