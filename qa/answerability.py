@@ -47,7 +47,8 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # for conditions ("When is cooperation more likely?").
     ("date", re.compile(
         r"(^|\b(since|until) )when\b(?!.*\b(likely|possible|useful|necessary)\b)|"
-        r"\b(ne zaman|hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|what date|in what year|on what date)\b")),
+        r"\b(ne zaman|hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|"
+        r"what date|in what year|on what date)\b")),
     ("number", re.compile(
         r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
     # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
