@@ -181,7 +181,7 @@ def calibrate(
         def scores(weight: float, same: list[Question] = same) -> list[tuple[str, float]]:
             return [(_kind(q), answerer.relevance(requests[q.id], weight)) for q in same]
 
-        weights[lang] = max(GENERIC_WEIGHTS, key=lambda w: (round(_separation(scores(w)), 4), -w))
+        weights[lang] = max(GENERIC_WEIGHTS, key=lambda w: (round(_separation(scores(w)), 4), w))
         threshold = _off_topic_threshold(scores(weights[lang]), keep)
         if threshold is not None:
             thresholds[lang] = threshold

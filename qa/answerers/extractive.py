@@ -117,10 +117,13 @@ def select_sentences(
     return [item for item in scored if item[2] >= best - SENTENCE_MARGIN][:limit]
 
 
-def relevance(retriever: Retriever, query: QueryVector, hits: list[Hit]) -> float:
-    """How well the report covers the question; compared with the abstention threshold."""
-    vecs = [retriever.sentence_vectors(h.row) for h in hits[:ANSWER_PASSAGES]]
-    best = max((float((v @ query.vector).max()) for v in vecs), default=0.0)
+def relevance(retriever: Retriever, query: QueryVector) -> float:
+    """How close the report comes to the question: its best sentence anywhere, plus the centroid term.
+
+    Independent of the fusion weights (the whole corpus is searched), so re-weighting retrieval
+    does not move the off-topic thresholds.
+    """
+    best = max(retriever.backend.sentences(query.vector, 1).values(), default=0.0)
     return best + CENTROID_WEIGHT * float(retriever.centroid @ query.vector)
 
 
@@ -201,7 +204,7 @@ class ExtractiveAnswerer:
         report than to everyday questions.
         """
         weight = self.model.generic(request.detected) if generic_weight is None else generic_weight
-        score = relevance(self.retriever, request.query, request.hits)
+        score = relevance(self.retriever, request.query)
         if weight:
             vector = request.query.vector
             score += weight * float(self.retriever.centroid @ vector - self.generic_centroid @ vector)
