@@ -102,7 +102,9 @@ def _question_file(settings: Settings, paths: list[Path], modes: list[RetrievalM
     engine = load_engine(settings)
     stage("eval")(message("eval_started", n=len(qset.questions), modes=", ".join(modes)))
     report = evaluate(engine, qset, retrievers=modes, k=k)
-    return _Outcome(report.to_json(), render_text(report), lambda out: write_report(report, out))
+    data = report.to_json()
+    data["config"]["split"] = split
+    return _Outcome(data, render_text(report), lambda out: write_report(report, out))
 
 
 def _xquad(settings: Settings, modes: list[RetrievalMode], k: int, limit: int | None) -> _Outcome:
