@@ -6,9 +6,7 @@ uses, and how they are fused, is decided here, so rankings are the same whicheve
 
 from __future__ import annotations
 
-import math
 import threading
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corpus import Passage
-from index.analysis import analyze
 from index.backends import SearchBackend
 from index.embedding import Embedder
 from index.store import LoadedIndex
@@ -29,8 +26,6 @@ FUSION_DEPTH = 50
 # Sentences searched per fusion candidate: a passage has several, and the best of each
 # passage counts.
 SENTENCES_PER_CANDIDATE = 4
-# Pseudo-relevance feedback reads this many top dense passages.
-PRF_PASSAGES = 2
 
 # The signals each mode ranks by: one signal is used as it is, several are fused.
 _SIGNALS: dict[RetrievalMode, tuple[str, ...]] = {
@@ -108,36 +103,25 @@ class Retriever:
         with self._embed_lock:
             return self.embedder.encode_queries(texts)
 
-    def _signals(
-        self, query: QueryVector, depth: int, expand: int
-    ) -> dict[str, Callable[[dict[str, dict[int, float]]], dict[int, float]]]:
-        def lexical(done: dict[str, dict[int, float]]) -> dict[int, float]:
-            text = query.text
-            if expand and "dense" in done:
-                text = expand_query(text, [self.backend.passages[r] for r in _top(done["dense"], PRF_PASSAGES)], expand)
-            return self.backend.lexical(text, depth)
-
+    def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
         return {
-            "dense": lambda done: self.backend.dense(query.vector, depth),
-            "sentence": lambda done: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE),
-            "bm25": lexical,
+            "dense": lambda: self.backend.dense(query.vector, depth),
+            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE),
+            "bm25": lambda: self.backend.lexical(query.text, depth),
         }
 
     def search(self, query: QueryVector, k: int, mode: RetrievalMode | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever).
 
-        The fusion weights and the lexical query expansion depend on the question's language
-        (``Settings.fusion_weights``): English questions lean on the dense sentence match, and
-        their BM25 query gains Turkish terms of the best dense passages.
+        The fusion weights depend on the question's language (``Settings.fusion_weights``):
+        English questions, matched across languages, lean on the dense sentence match.
         """
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
         s = self.settings
         fusion = s.fusion_weights(detect_language(query.text)) if len(names) > 1 else None
-        searches = self._signals(query, depth, fusion.expand if fusion else 0)
-        scores: dict[str, dict[int, float]] = {}
-        for name in names:
-            scores[name] = searches[name](scores)
+        searches = self._signals(query, depth)
+        scores = {name: searches[name]() for name in names}
         if fusion is None:
             fused = scores[names[0]]
         else:
@@ -157,35 +141,6 @@ class Retriever:
             )
             for rank, row in enumerate(order, start=1)
         ]
-
-
-def _top(scores: dict[int, float], n: int) -> list[int]:
-    return sorted(scores, key=lambda row: (-scores[row], row))[:n]
-
-
-def expand_query(text: str, passages: list[Passage], n: int) -> str:
-    """``text`` plus the ``n`` most distinctive words of ``passages`` (pseudo-relevance feedback).
-
-    A word's weight is its count in ``passages`` times its inverse frequency among them, so
-    words shared by all are left out; each is added in a surface form the analyser maps back to
-    the same stem. Across languages this lets BM25 match an English question to Turkish text.
-    """
-    counts: Counter[str] = Counter()
-    spread: Counter[str] = Counter()
-    surface: dict[str, str] = {}
-    for p in passages:
-        stems = []
-        for word in p.text.split():
-            for stem in analyze(word):
-                stems.append(stem)
-                surface.setdefault(stem, word.strip(".,;:!?()“”\"'’"))
-        counts.update(stems)
-        spread.update(set(stems))
-    have = set(analyze(text))
-    ranked = sorted(
-        (c * math.log(1 + len(passages) / spread[t]), t) for t, c in counts.items() if t not in have and not t.isdigit()
-    )
-    return " ".join([text, *(surface[t] for _, t in reversed(ranked[-n:]))]) if n > 0 else text
 
 
 def rank_rows(retriever: Retriever, query: QueryVector, rows: list[int]) -> list[Hit]:

@@ -28,7 +28,6 @@ class FusionWeights(NamedTuple):
     dense: float
     sentence: float
     bm25: float
-    expand: int
 
 
 def _default_cache_dir() -> Path:
@@ -61,7 +60,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, description="Passages returned by search and shown with answers.")
     rrf_k: int = Field(20, description="Reciprocal-rank-fusion constant (smaller favours top ranks).")
     weight_dense: float = Field(1.0, description="Fusion weight of dense passage similarity.")
-    weight_sentence: float = Field(2.0, description="Fusion weight of the best dense sentence match in a passage.")
+    weight_sentence: float = Field(1.0, description="Fusion weight of the best dense sentence match in a passage.")
     weight_bm25: float = Field(0.5, description="Fusion weight of BM25.")
     abstain_threshold_tr: float = Field(
         1.224,
@@ -96,7 +95,7 @@ class Settings(BaseSettings):
     auth: SecretStr | None = Field(
         None, description="USER:PASSWORD required by `serve` for the page and the API (never logged)."
     )
-    # Issue 11: fusion by question language (None: the same as Turkish), English query expansion.
+    # Issue 11: fusion weights by question language (None: the same as Turkish).
     weight_dense_en: float | None = Field(
         0.5, description="Fusion weight of dense passages for non-Turkish questions (None: as Turkish)."
     )
@@ -105,9 +104,6 @@ class Settings(BaseSettings):
     )
     weight_bm25_en: float | None = Field(
         0.25, description="Fusion weight of BM25 for non-Turkish questions (None: as Turkish)."
-    )
-    expand_en: int = Field(
-        0, ge=0, description="Turkish words from the best dense passages added to a non-Turkish question's BM25 query."
     )
     # Issue 11: answerability beyond similarity.
     answerability_model: Path | None = Field(
@@ -124,14 +120,13 @@ class Settings(BaseSettings):
         return value
 
     def fusion_weights(self, language: str) -> FusionWeights:
-        """Hybrid fusion weights and lexical expansion for a question detected as ``language``."""
+        """Hybrid fusion weights for a question detected as ``language`` (non-Turkish: the ``_en`` ones)."""
         if language == "tr":
-            return FusionWeights(self.weight_dense, self.weight_sentence, self.weight_bm25, 0)
+            return FusionWeights(self.weight_dense, self.weight_sentence, self.weight_bm25)
         return FusionWeights(
             self.weight_dense if self.weight_dense_en is None else self.weight_dense_en,
             self.weight_sentence if self.weight_sentence_en is None else self.weight_sentence_en,
             self.weight_bm25 if self.weight_bm25_en is None else self.weight_bm25_en,
-            self.expand_en,
         )
 
     def abstain_threshold(self, language: str) -> float:
