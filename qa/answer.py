@@ -16,6 +16,7 @@ from corpus.errors import ReportQAError
 from qa import strings
 from qa.retrieval import Hit
 
+# An HTML/XML tag: questions and generated answers are text, so tags carry no words.
 MARKUP_RE = re.compile(r"<[^<>]*>")
 
 
@@ -107,6 +108,9 @@ class Answer:
     dropped: list[Dropped] = field(default_factory=list)
     fallback_reason: str | None = None
     generation: GenerationStats | None = None
+    # Why an answer was declined: "off_topic" (not about the report) or "not_in_report" (about
+    # it, but the report does not say); None when answered.
+    declined: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +118,7 @@ class Answer:
             "question": self.question,
             "language": self.language,
             "answered": self.answered,
+            "declined": self.declined,
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
             "passages": [h.to_json() for h in self.passages],

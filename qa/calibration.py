@@ -1,90 +1,223 @@
-"""Calibrate the abstention thresholds on labelled questions (the dev set by default).
+"""Calibrate the extractive answerer's two decline decisions on the tune split of labelled questions.
 
-Calibration measures the extractive answerer's relevance score (see
-``qa.answerers.extractive``) for every question, through the engine, so it scores exactly
-what ``report-qa ask`` compares with the thresholds.
+1. **Off-topic** thresholds, per question language, on the relevance score (best sentence
+   similarity + centroid term, see ``qa.answerers.extractive``).
+2. **Not in the report**: the answerability model (``qa.answerability``), a logistic regression
+   fitted on the tune split's answerable vs. near-miss (``not-in-report``) questions, and its
+   probability threshold.
+
+Only the ``tune`` split (``qa.evaluation.questions``) is used for fitting; the figures for the
+``test`` split are computed with the fitted values, through the same ``decide`` call that
+``report-qa ask`` makes, so they are out of sample.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from corpus.errors import ReportQAError
+from qa.answerability import AnswerabilityModel, Features, fit
 from qa.answerers import AnswerRequest
 from qa.engine import Engine
-from qa.evaluation.questions import default_questions_path, load_questions, question_texts
+from qa.evaluation.questions import (
+    SPLITS,
+    Question,
+    dev_question_paths,
+    load_question_files,
+    load_questions,
+    question_texts,
+)
 from qa.evaluation.runner import embed_queries
 from qa.language import answer_language
 
-# The share of answerable questions that must stay answered: the threshold is the
-# relevance at this quantile's complement, so 5% of answerable dev questions fall below.
+# The share of answerable tune questions that must stay answered after both decisions.
 KEEP_ANSWERED = 0.95
 OFF_TOPIC_KIND = "off-topic"
+# Weights tried, per language, for "closer to the report than to everyday questions" in the
+# off-topic score.
+GENERIC_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)
+# An off-topic threshold sits this far above the most relevant off-topic tune question.
+OFF_TOPIC_MARGIN = 0.002
+NEAR_MISS_KIND = "not-in-report"
+ANSWERABLE = "answerable"
+
+
+# A model that answers everything: the off-topic decision alone.
+_ALWAYS = AnswerabilityModel(weights={}, bias=0.0, mean={}, scale={}, threshold=0.0)
 
 
 @runtime_checkable
-class ScoresRelevance(Protocol):
-    """An answerer that declines below a relevance threshold, and can say a question's relevance."""
+class Calibratable(Protocol):
+    """An answerer whose decline decision has an off-topic threshold and an answerability model."""
 
-    def relevance(self, request: AnswerRequest) -> float: ...
+    model: AnswerabilityModel
+
+    def relevance(self, request: AnswerRequest, generic_weight: float | None = None) -> float: ...
+
+    def answerability(self, request: AnswerRequest) -> tuple[Sequence[object], Features | None]: ...
+
+    def decide(
+        self, request: AnswerRequest, threshold: float, model: AnswerabilityModel
+    ) -> tuple[str | None, Sequence[object]]: ...
 
 
 @dataclass(frozen=True)
 class Calibration:
-    thresholds: dict[str, float]
-    declined: dict[str, dict[str, float]]  # language -> kind -> share declined at the threshold
-    counts: dict[str, dict[str, int]]
+    thresholds: dict[str, float]  # off-topic relevance threshold per language
+    model: AnswerabilityModel
+    declined: dict[str, dict[str, dict[str, float]]]  # split -> language -> kind -> share declined
+    counts: dict[str, dict[str, dict[str, int]]]  # split -> language -> kind -> questions
 
 
-def calibrate(engine: Engine, questions_file: Path | None = None, keep: float = KEEP_ANSWERED) -> Calibration:
-    """Per-language abstention thresholds from the questions in ``questions_file`` (default: the dev set).
+def _kind(q: Question) -> str:
+    return ANSWERABLE if q.answerable else q.kind or "unanswerable"
 
-    The threshold is the relevance below which ``1 - keep`` of the answerable questions
-    fall, lowered to halfway towards the most relevant off-topic question when that one
-    scores lower still.
+
+def _load(questions_file: Path | Sequence[Path] | None) -> tuple[list[Question], str]:
+    if questions_file is None:
+        paths = dev_question_paths()
+        return load_question_files(paths), " + ".join(str(p) for p in paths)
+    if isinstance(questions_file, Path):
+        return load_questions(questions_file), str(questions_file)
+    return load_question_files(questions_file), " + ".join(str(p) for p in questions_file)
+
+
+def _separation(scored: list[tuple[str, float]]) -> float:
+    """Share of (answerable, off-topic) pairs the score orders correctly (the ROC AUC)."""
+    answerable = np.array([x for k, x in scored if k == ANSWERABLE])
+    off_topic = np.array([x for k, x in scored if k == OFF_TOPIC_KIND])
+    if len(answerable) == 0 or len(off_topic) == 0:
+        return 0.0
+    return float(np.mean(answerable[:, None] > off_topic[None, :]))
+
+
+def _off_topic_threshold(items: list[tuple[str, float]], keep: float) -> float | None:
+    """Below it a question is off topic: at most half of ``1 - keep`` of the answerable questions fall
+    under it, lowered halfway towards the most relevant off-topic question when that one scores lower."""
+    answerable = np.array([s for k, s in items if k == ANSWERABLE])
+    if len(answerable) == 0:
+        return None
+    # The most answerable questions the off-topic decision may take: half of what may be lost.
+    floor = float(np.quantile(answerable, (1 - keep) / 2, method="lower"))
+    off_topic = [s for k, s in items if k == OFF_TOPIC_KIND]
+    if not off_topic:
+        return round(floor, 3)
+    top = max(off_topic)
+    if top < floor:
+        # Room between the two groups: sit halfway, so paraphrased answerable questions
+        # (less similar than ours) are not declined needlessly.
+        return round((floor + top) / 2, 3)
+    # Overlap: just above the most relevant off-topic question, unless that costs more answerable
+    # questions than the floor allows.
+    return round(min(top + OFF_TOPIC_MARGIN, float(np.quantile(answerable, 1 - keep, method="lower"))), 3)
+
+
+def _model_threshold(probabilities: list[tuple[bool, float]], n_answerable: int, answered_anyway: int,
+                     keep: float) -> float:
+    """The probability threshold that declines most near-miss questions (best answered + declined share)
+    while at least ``keep`` of the ``n_answerable`` answerable questions stay answered."""
+    near_miss = sum(1 for label, _ in probabilities if not label)
+    best, best_value = 0.0, -1.0
+    for t in sorted({round(p, 4) for _, p in probabilities}):
+        answered = answered_anyway + sum(1 for label, p in probabilities if label and p >= t)
+        if n_answerable == 0 or answered / n_answerable < keep:
+            break
+        declined = sum(1 for label, p in probabilities if not label and p < t)
+        value = answered / n_answerable + (declined / near_miss if near_miss else 0.0)
+        if value > best_value:
+            best, best_value = t, value
+    return best
+
+
+def calibrate(
+    engine: Engine, questions_file: Path | Sequence[Path] | None = None, keep: float = KEEP_ANSWERED
+) -> Calibration:
+    """Fit the off-topic thresholds and the answerability model on the tune split; measure both splits.
+
+    ``questions_file``: one question file, several, or None for every shipped dev file.
 
     Raises:
-        QuestionFileError: the file is unreadable or malformed (every message names its line).
-        ReportQAError: the configured answerer has no relevance score to calibrate.
+        QuestionFileError: a file is unreadable or malformed (every message names its line).
+        ReportQAError: the configured answerer has no decline decision to calibrate.
         ValueError: ``keep`` is not in (0, 1].
     """
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
     answerer = engine.answerer
-    if not isinstance(answerer, ScoresRelevance):
+    if not isinstance(answerer, Calibratable):
         raise ReportQAError(
             f"calibration applies to the extractive answerer, which declines below a relevance threshold; "
             f"the configured answerer {answerer.name!r} has none (set REPORT_QA_ANSWERER=extractive)",
             "not_calibratable",
         )
-    path = questions_file or default_questions_path()
-    questions = load_questions(path)
-    texts = question_texts(questions, str(path), engine.settings.max_question_chars)
+    questions, source = _load(questions_file)
+    texts = question_texts(questions, source, engine.settings.max_question_chars)
     vectors = embed_queries(engine.embedder, texts.values())
-    scored: dict[str, list[tuple[str, float]]] = {}
-    for q in questions:
-        request = engine.prepare(q.question, language=q.lang, qid=q.id, query=vectors[texts[q.id]])
-        kind = "answerable" if q.answerable else q.kind or "unanswerable"
-        scored.setdefault(answer_language(q.lang), []).append((kind, answerer.relevance(request)))
+    requests: dict[str, AnswerRequest] = {
+        q.id: engine.prepare(q.question, language=q.lang, qid=q.id, query=vectors[texts[q.id]]) for q in questions
+    }
+    tune = [q for q in questions if q.split == "tune"] or questions
+
+    # 1. Per language, the off-topic score's weight on "closer to the report than to everyday
+    #    questions" (the best-separating one on tune; the smaller on a tie), then its threshold.
+    #    Junk, wordless and broad questions are decided before the score: left out.
+    scored_tune = [q for q in tune if answerer.decide(requests[q.id], -math.inf, _ALWAYS)[0] is None
+                   and not requests[q.id].broad]
+    weights: dict[str, float] = {}
     thresholds: dict[str, float] = {}
-    declined: dict[str, dict[str, float]] = {}
-    counts: dict[str, dict[str, int]] = {}
-    for lang, items in scored.items():
-        answerable = np.array([s for k, s in items if k == "answerable"])
-        if len(answerable) == 0:
-            continue
-        threshold = float(np.quantile(answerable, 1 - keep, method="lower"))
-        off_topic = [s for k, s in items if k == OFF_TOPIC_KIND]
-        if off_topic and max(off_topic) < threshold:
-            # Room between the two groups: sit halfway, so paraphrased answerable questions
-            # (less similar than ours) are not declined needlessly.
-            threshold = (threshold + max(off_topic)) / 2
-        thresholds[lang] = round(threshold, 3)
-        kinds = sorted({k for k, _ in items})
-        declined[lang] = {k: round(float(np.mean([s < threshold for kk, s in items if kk == k])), 3) for k in kinds}
-        counts[lang] = {k: sum(1 for kk, _ in items if kk == k) for k in kinds}
-    return Calibration(thresholds, declined, counts)
+    def group(q: Question) -> str:
+        """The threshold a question gets in `ask`: by its detected language (non-Turkish: ``en``)."""
+        return "tr" if requests[q.id].detected == "tr" else "en"
+
+    for lang in sorted({group(q) for q in scored_tune}):
+        same = [q for q in scored_tune if group(q) == lang]
+
+        def scores(weight: float, same: list[Question] = same) -> list[tuple[str, float]]:
+            return [(_kind(q), answerer.relevance(requests[q.id], weight)) for q in same]
+
+        weights[lang] = max(GENERIC_WEIGHTS, key=lambda w: (round(_separation(scores(w)), 4), w))
+        threshold = _off_topic_threshold(scores(weights[lang]), keep)
+        if threshold is not None:
+            thresholds[lang] = threshold
+    always = replace(_ALWAYS, generic_weight=weights)
+
+    def off_topic_threshold(q: Question) -> float:
+        return thresholds.get(group(q), engine.settings.abstain_threshold(requests[q.id].detected))
+
+    # 2. The answerability model, on the tune questions that pass the off-topic decision.
+    samples: list[tuple[bool, Features]] = []
+    for q in tune:
+        if q.answerable or q.kind == NEAR_MISS_KIND:
+            request = requests[q.id]
+            reason, _ = answerer.decide(request, off_topic_threshold(q), always)
+            features = answerer.answerability(request)[1] if reason is None and not request.broad else None
+            if features is not None:
+                samples.append((q.answerable, features))
+    model = replace(fit([f for _, f in samples], [label for label, _ in samples]), generic_weight=weights)
+    answerable_tune = [q for q in tune if q.answerable]
+    # Answerable tune questions answered whatever the model says (broad ones), and those it decides.
+    answered_anyway = sum(1 for q in answerable_tune if requests[q.id].broad)
+    passed = [(label, model.probability(f)) for label, f in samples]
+    model = replace(model, threshold=_model_threshold(passed, len(answerable_tune), answered_anyway, keep))
+
+    # 3. Both splits, through the same decision as `ask`.
+    declined: dict[str, dict[str, dict[str, float]]] = {}
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for split in SPLITS:
+        chosen = [q for q in questions if q.split == split]
+        outcomes: dict[str, dict[str, list[bool]]] = {}
+        for q in chosen:
+            reason, _ = answerer.decide(requests[q.id], off_topic_threshold(q), model)
+            outcomes.setdefault(answer_language(q.lang), {}).setdefault(_kind(q), []).append(reason is not None)
+        declined[split] = {
+            lang: {k: round(float(np.mean(v)), 3) for k, v in sorted(kinds.items())} for lang, kinds in outcomes.items()
+        }
+        counts[split] = {lang: {k: len(v) for k, v in sorted(kinds.items())} for lang, kinds in outcomes.items()}
+    return Calibration(thresholds, model, declined, counts)
+

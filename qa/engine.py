@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from index.embedding import Embedder, load_embedder
 from index.store import LoadedIndex, ensure_index
 from qa.answer import Answer, normalize_question
 from qa.answerers import Answerer, AnswerRequest, make_answerer
 from qa.answerers.base import StreamingAnswerer
+from qa.broad import conclusion_rows, is_broad
 from qa.language import answer_language, detect_language
 from qa.modes import RetrievalMode
-from qa.retrieval import Hit, QueryVector, Retriever
+from qa.retrieval import Hit, QueryVector, Retriever, rank_rows
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,15 @@ class Engine:
         qid: str | None = None,
         mode: RetrievalMode | None = None,
         query: QueryVector | None = None,
+        exclude: Iterable[str] = (),
     ) -> AnswerRequest:
         """Clean, detect the language of, embed and retrieve for ``question``.
 
         ``query`` is the question's vector when the caller embedded it already (evaluation
-        embeds all questions in batches).
+        embeds all questions in batches). ``exclude`` lists sentences already quoted in the
+        conversation (the quotes of earlier answers); they are not quoted again. A broad
+        question ("what does the report recommend?") gets the conclusions section's passages
+        first, then the usual hits.
 
         Raises:
             QuestionError: the question is empty, too long or has no words.
@@ -76,7 +81,15 @@ class Engine:
         detected = detect_language(text)
         query = query if query is not None and query.text == text else self.retriever.embed(text)
         hits = self.retriever.search(query, self.settings.top_k, mode)
-        return AnswerRequest(text, detected, answer_language(language or detected), query, hits, qid)
+        section = conclusion_rows(self.index.passages) if is_broad(text) else []
+        if section:
+            first = rank_rows(self.retriever, query, section)
+            rest = [h for h in hits if h.row not in section]
+            hits = [replace(h, rank=rank) for rank, h in enumerate([*first, *rest][: max(len(first), len(hits))], 1)]
+        return AnswerRequest(
+            text, detected, answer_language(language or detected), query, hits, qid,
+            broad=bool(section), exclude=frozenset(exclude),
+        )
 
     def ask(
         self,
@@ -86,6 +99,7 @@ class Engine:
         qid: str | None = None,
         mode: RetrievalMode | None = None,
         query: QueryVector | None = None,
+        exclude: Iterable[str] = (),
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer ``question`` with the configured answerer (see :meth:`prepare` for the arguments).
@@ -95,7 +109,7 @@ class Engine:
         Raises:
             QuestionError: the question is empty, too long or has no words.
         """
-        request = self.prepare(question, language=language, qid=qid, mode=mode, query=query)
+        request = self.prepare(question, language=language, qid=qid, mode=mode, query=query, exclude=exclude)
         if on_token is not None and isinstance(self.answerer, StreamingAnswerer):
             return self.answerer.answer_streaming(request, on_token)
         return self.answerer.answer(request)

@@ -17,6 +17,7 @@ from corpus import Passage
 from index.backends import SearchBackend
 from index.embedding import Embedder
 from index.store import LoadedIndex
+from qa.language import detect_language
 from qa.modes import RetrievalMode
 from qa.settings import Settings
 
@@ -110,16 +111,21 @@ class Retriever:
         }
 
     def search(self, query: QueryVector, k: int, mode: RetrievalMode | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever)."""
+        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever).
+
+        The fusion weights depend on the question's language (``Settings.fusion_weights``):
+        English questions, matched across languages, lean on the dense sentence match.
+        """
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
+        s = self.settings
+        fusion = s.fusion_weights(detect_language(query.text)) if len(names) > 1 else None
         searches = self._signals(query, depth)
         scores = {name: searches[name]() for name in names}
-        if len(names) == 1:
+        if fusion is None:
             fused = scores[names[0]]
         else:
-            s = self.settings
-            weights = {"dense": s.weight_dense, "sentence": s.weight_sentence, "bm25": s.weight_bm25}
+            weights = {"dense": fusion.dense, "sentence": fusion.sentence, "bm25": fusion.bm25}
             fused = _rrf([(scores[name], weights[name]) for name in names], s.rrf_k)
         order = sorted(fused, key=lambda row: (-fused[row], row))[:k]
         passages = self.backend.passages
@@ -135,6 +141,22 @@ class Retriever:
             )
             for rank, row in enumerate(order, start=1)
         ]
+
+
+def rank_rows(retriever: Retriever, query: QueryVector, rows: list[int]) -> list[Hit]:
+    """The passages at ``rows`` as hits, ranked by dense similarity to ``query``.
+
+    For a question a whole section answers (``qa.broad``): that section's passages come first.
+    """
+    if not rows:
+        return []
+    sims = retriever.backend.passage_vectors(rows) @ query.vector
+    order = sorted(zip(rows, (float(s) for s in sims), strict=True), key=lambda item: (-item[1], item[0]))
+    passages = retriever.backend.passages
+    return [
+        Hit(rank=rank, score=score, row=row, passage=passages[row], dense=score)
+        for rank, (row, score) in enumerate(order, start=1)
+    ]
 
 
 def _rrf(rankings: list[tuple[dict[int, float], float]], k: int) -> dict[int, float]:

@@ -8,6 +8,20 @@ CANNOT_ANSWER = {
     "en": "I could not find the answer to this question in the report. "
     "The closest passages are listed below so you can judge for yourself.",
 }
+# Issue 11: a question that is not about the report gets its own sentinel, and `ask --json`
+# says which (`"declined": "off_topic" | "not_in_report" | null`).
+OFF_TOPIC = {
+    "tr": "Bu soru raporun konusuyla ilgili görünmüyor. Rapor, Türk devletleri arasındaki istihbarat "
+    "paylaşımını ele alıyor; en yakın pasajlar yine de aşağıda.",
+    "en": "This question does not seem to be about the report, which covers intelligence sharing among "
+    "the Turkic states. The closest passages are listed below anyway.",
+}
+DECLINED = {"not_in_report": CANNOT_ANSWER, "off_topic": OFF_TOPIC}
+# The lead of an answer to a broad question (the key sentences of the conclusions).
+BROAD_LEAD = {
+    "tr": "Raporun sonuç bölümündeki başlıca tespitler:",
+    "en": "The key points of the report's conclusion (in Turkish):",
+}
 ANSWER_LEAD = {
     "tr": "Rapora göre:",
     "en": "The report (in Turkish) says:",

@@ -50,7 +50,7 @@ def test_ask_json_shape(cli_env):
     result = run(cli_env, "ask", "What does Table 1 list as risks of intelligence sharing?", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"id", "question", "language", "answered", "answer", "citations", "passages",
+    assert set(data) == {"id", "question", "language", "answered", "declined", "answer", "citations", "passages",
                          "answerer", "model", "dropped", "fallback_reason"}
     assert (data["answerer"], data["model"], data["dropped"], data["fallback_reason"]) == ("extractive", None, [], None)
     assert data["language"] == "en" and data["answered"] is True

@@ -44,3 +44,43 @@ def test_shape_and_sizes(questions):
     assert answerable["tr"] >= 20 and answerable["en"] >= 20
     kinds = Counter(q["kind"] for q in questions if not q["answerable"])
     assert kinds["off-topic"] >= 10 and kinds["not-in-report"] >= 6
+
+
+DEV2 = DEV.parent / "dev_questions_2.jsonl"
+
+
+def test_second_set_spans_are_in_the_report_and_sizes_hold(report, passages):
+    """Issue 11's set: ≥100 questions, ≥30 English answerable, ≥30 near-miss, every section covered."""
+    questions = [json.loads(line) for line in DEV2.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(questions) >= 100
+    text = _norm(report.text)
+    sections: set[str] = set()
+    for q in questions:
+        for span in q["evidence"]:
+            assert _norm(span) in text, (q["id"], span)
+            sections |= {p.section for p in passages if _norm(span) in _norm(p.text)}
+    assert sections == {p.section for p in passages}
+    assert sum(1 for q in questions if q["answerable"] and q["lang"] == "en") >= 30
+    near_miss = Counter(q["lang"] for q in questions if q["kind"] == "not-in-report")
+    assert sum(near_miss.values()) >= 30 and near_miss["tr"] >= 10 and near_miss["en"] >= 10
+
+
+def test_split_is_deterministic_keeps_pairs_together_and_covers_both_sides():
+    from qa.evaluation import SPLITS, dev_question_paths, load_question_files, select_split
+
+    questions = load_question_files(dev_question_paths())
+    by_id = {q.id: q for q in questions}
+    for q in questions:
+        if q.pair:
+            assert by_id[q.pair].split == q.split, q.id
+    for split in SPLITS:
+        chosen = select_split(questions, split)
+        assert {q.split for q in chosen} == {split}
+        for lang in ("tr", "en"):
+            for kind in ("off-topic", "not-in-report"):
+                assert sum(1 for q in chosen if q.lang == lang and q.kind == kind) >= 5, (split, lang, kind)
+            assert sum(1 for q in chosen if q.lang == lang and q.answerable) >= 25, (split, lang)
+    # The split is a pure function of the ids: the same on every run and machine.
+    assert [q.split for q in load_question_files(dev_question_paths())] == [q.split for q in questions]
+    with pytest.raises(ValueError, match="unknown split"):
+        select_split(questions, "train")

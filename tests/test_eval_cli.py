@@ -137,6 +137,18 @@ def test_all_retrievers_nested_and_written_to_out(cli_env, tmp_path):
     assert unanswerable and all(r["first_relevant_rank"] == "" and r["correctly_cited"] == "" for r in unanswerable)
 
 
+def test_split_evaluates_the_tune_or_test_half_of_every_dev_file(cli_env):
+    from qa.evaluation import dev_question_paths, load_question_files
+
+    questions = load_question_files(dev_question_paths())
+    for split in ("tune", "test"):
+        result = run(cli_env, "--retriever", "bm25", "--split", split, "--json")
+        assert result.exit_code == 0, result.output
+        config = json.loads(result.stdout)["config"]
+        assert config["split"] == split
+        assert config["n_questions"] == sum(1 for q in questions if q.split == split)
+
+
 def test_text_output_is_one_table(cli_env):
     result = run(cli_env, "--retriever", "bm25")
     assert result.exit_code == 0, result.output

@@ -79,8 +79,8 @@ def test_language_can_be_overridden(engine):
 )
 def test_off_topic_questions_are_declined(engine, question, lang):
     answer = engine.ask(question)
-    assert not answer.answered
-    assert answer.answer == strings.CANNOT_ANSWER[lang]
+    assert not answer.answered and answer.declined == "off_topic"
+    assert answer.answer == strings.OFF_TOPIC[lang]
     assert answer.citations == []
     assert answer.passages, "the closest passages are still shown"
 

@@ -68,7 +68,7 @@ def _answer_shape(data: dict) -> None:
     if data["answered"]:
         assert data["answer"].startswith(strings.ANSWER_LEAD[data["language"]]) and data["citations"]
     else:
-        assert data["answer"] == strings.CANNOT_ANSWER[data["language"]]
+        assert data["answer"] == strings.DECLINED[data["declined"]][data["language"]]
     assert data["passages"]
 
 

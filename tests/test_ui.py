@@ -341,7 +341,7 @@ class _BrokenEngine:
     settings = SimpleNamespace(max_question_chars=2000)
     streams = False
 
-    def ask(self, question, *, language=None, qid=None, on_token=None):
+    def ask(self, question, *, language=None, qid=None, on_token=None, exclude=()):
         raise RuntimeError("index on fire")
 
 
@@ -443,7 +443,7 @@ def test_api_rejects_unknown_languages(engine):
 
 # --- the /ask API over HTTP ----------------------------------------------------------------------
 
-ANSWER_KEYS = {"id", "question", "language", "answered", "answer", "citations", "passages",
+ANSWER_KEYS = {"id", "question", "language", "answered", "declined", "answer", "citations", "passages",
                "answerer", "model", "dropped", "fallback_reason"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
 PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
@@ -469,7 +469,8 @@ def test_ask_api_returns_the_cli_json(client, engine):
 def test_ask_api_language_and_refusal(client):
     result = client.predict("Who won the 2018 World Cup?", "tr", api_name="/ask")
     assert not result["answered"] and result["language"] == "tr"
-    assert result["answer"] == qa_strings.CANNOT_ANSWER["tr"] and result["passages"]
+    assert result["declined"] == "off_topic"
+    assert result["answer"] == qa_strings.OFF_TOPIC["tr"] and result["passages"]
 
 
 def test_ask_api_reports_question_errors(client):

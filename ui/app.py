@@ -115,10 +115,13 @@ class Handlers:
         history = [t.message for t in turns if t.answer is not None]
         query = contextual_question(history, message, self.max_chars)
         language = None
+        quoted: list[str] = []
         if query != message:
-            previous = next((t.answer["language"] for t in reversed(turns) if t.answer), None)
-            language = follow_up_language(message, previous)
-        answer = self.engine.ask(query, language=language, on_token=on_token)
+            previous = next((t.answer for t in reversed(turns) if t.answer), None)
+            language = follow_up_language(message, previous["language"] if previous else None)
+            # A follow-up quotes only sentences the conversation has not shown yet.
+            quoted = [c["quote"] for t in turns if t.answer for c in t.answer["citations"]]
+        answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted)
         return replace(turn, query=query, answer=answer.to_json())
 
     def _ask(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None) -> Turn:

@@ -54,6 +54,9 @@ class _Outcome:
 @click.option("-k", "k", type=int, default=10, show_default=True, help="Passages retrieved per question.")
 @click.option("--limit", type=int, default=None,
               help="With --benchmark: evaluate a fixed random sample of this many questions.")
+@click.option("--split", type=click.Choice(["tune", "test", "all"]), default="all", show_default=True,
+              help="Dev questions of the tune split (what weights and thresholds are fitted on), the test "
+                   "split (what is reported), or all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also write TREC run/qrels, a per-question CSV, the JSON report and a PNG chart here.")
@@ -62,10 +65,10 @@ class _Outcome:
                    "[default: llm when an LLM URL is set, else extractive].")
 @llm_options
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, questions_file: Path | None,
-            benchmark: str | None, retriever: str | None, k: int, limit: int | None, as_json: bool,
+            benchmark: str | None, retriever: str | None, k: int, limit: int | None, split: str, as_json: bool,
             out_dir: Path | None, answerer: str | None, llm_url: str | None, no_llm: bool) -> None:
     """Measure retrieval (hit@1, hit@5, MRR@10, nDCG@10) and answers on test questions."""
-    from qa.evaluation import default_questions_path
+    from qa.evaluation import dev_question_paths
 
     check_k(k)
     if benchmark and questions_file:
@@ -85,7 +88,8 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         if benchmark:
             outcome = _xquad(settings, modes, k, limit)
         else:
-            outcome = _question_file(settings, questions_file or default_questions_path(), modes, k)
+            paths = [questions_file] if questions_file else list(dev_question_paths())
+            outcome = _question_file(settings, paths, modes, k, split)
         try:
             written = outcome.write(out_dir) if out_dir else []
         except OSError as exc:
@@ -98,16 +102,19 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         click.echo(message("wrote", path=path), err=True)
 
 
-def _question_file(settings: Settings, path: Path, modes: list[RetrievalMode], k: int) -> _Outcome:
+def _question_file(settings: Settings, paths: list[Path], modes: list[RetrievalMode], k: int,
+                   split: str) -> _Outcome:
     from qa.evaluation import evaluate, load_question_set, render_text, write_report
 
     # Validate the file (and find every span in the corpus) before loading the model.
-    qset = load_question_set(path, settings.index_config().corpus_dir, settings.max_question_chars)
+    qset = load_question_set(paths[0] if len(paths) == 1 else paths, settings.index_config().corpus_dir,
+                             settings.max_question_chars, split=split)
     engine = load_engine(settings)
     stage("eval")(message("eval_started", n=len(qset.questions), modes=", ".join(modes)))
     probe_llm(engine)
     report = evaluate(engine, qset, retrievers=modes, k=k)
     data, text = report.to_json(), render_text(report)
+    data["config"]["split"] = split
     if engine.answerer.name == "llm":  # issue 10: how the generated answers fared
         from qa.evaluation.generated import generated_summary, render_generated
 

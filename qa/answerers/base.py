@@ -16,6 +16,9 @@ class AnswerRequest:
 
     ``detected`` is the language the question is written in (it picks the abstention threshold);
     ``language`` is the language to answer in (``tr`` or ``en``; ``--lang`` may force it).
+    ``broad`` marks a question about the report as a whole ("what does it recommend?", see
+    ``qa.broad``): its hits start with the conclusions section. ``exclude`` holds sentences
+    already quoted in the conversation: a follow-up quotes only new ones.
     """
 
     text: str
@@ -24,6 +27,8 @@ class AnswerRequest:
     query: QueryVector
     hits: list[Hit]
     qid: str | None = None
+    broad: bool = False
+    exclude: frozenset[str] = frozenset()
 
 
 class Answerer(Protocol):
@@ -32,7 +37,8 @@ class Answerer(Protocol):
     Contract (``tests/qa/test_answerer_contract.py`` runs it over every registered answerer):
     every ``[n]`` in ``Answer.answer`` has exactly one citation with that ``n``; every citation's
     quote is a sentence of a passage in ``request.hits``; a declined answer has no citations and
-    its text is ``qa.strings.CANNOT_ANSWER[language]``; ``Answer.passages`` are the hits.
+    its text is ``qa.strings.DECLINED[Answer.declined][language]`` (``declined`` is ``off_topic`` or
+    ``not_in_report``); ``Answer.passages`` are the hits.
     """
 
     name: str

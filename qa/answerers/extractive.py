@@ -2,9 +2,18 @@
 
 Offline and deterministic. Sentences of the top passages are scored against the question
 (precomputed sentence vectors plus a small bonus for shared stems); the best one and any within
-``SENTENCE_MARGIN`` of it are quoted. The answer is declined when the question's relevance (best
-sentence similarity + ``CENTROID_WEIGHT`` × similarity to the corpus centroid) is below the
-question language's calibrated threshold.
+``SENTENCE_MARGIN`` of it are quoted, best first. Two reasons to decline, each with its own
+message (``Answer.declined``):
+
+* ``off_topic``: junk input (``qa.answerability.is_junk``), no word of the report nor any
+  function word, or the question's relevance (best sentence similarity + ``CENTROID_WEIGHT`` ×
+  similarity to the corpus centroid + the model's ``generic_weight`` × (similarity to the corpus
+  centroid − similarity to everyday questions)) is below the question language's calibrated
+  threshold;
+* ``not_in_report``: on topic, but the answerability model (``qa.answerability``) says the
+  best sentences do not carry what the question asks for.
+
+A broad question (``qa.broad``) is answered with the key sentences of the conclusions section.
 """
 
 from __future__ import annotations
@@ -12,11 +21,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+from numpy.typing import NDArray
+
 from corpus import Passage, Sentence
+from corpus.errors import ReportQAError
 from index.analysis import analyze, turkish_casefold
 from qa import strings
-from qa.answer import MARKUP_RE, Answer, Citation, has_words
+from qa.answer import Answer, Citation
+from qa.answerability import (
+    AnswerabilityModel,
+    Features,
+    carries_type,
+    default_model_path,
+    expected_type,
+    generic_questions,
+    is_junk,
+    is_yes_no,
+    knows_a_word,
+    number_missing,
+    terms_missing,
+)
 from qa.answerers.base import AnswerRequest
+from qa.broad import KEY_SENTENCES
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
 
@@ -27,6 +54,10 @@ SENTENCE_MARGIN = 0.02
 # Small tie-breakers: a shared (stemmed) word, and the passage's retrieval rank.
 LEXICAL_BONUS = 0.03
 RANK_PENALTY = 0.004
+# A sentence holding the kind of answer the question expects (a year for "when") moves up.
+TYPE_BONUS = 0.02
+OFF_TOPIC = "off_topic"
+NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
     r"\b(\d{1,2})\s+(" + "|".join(strings.TURKISH_MONTHS_EN) + r")\s+(\d{4})\b", re.IGNORECASE
 )
@@ -54,18 +85,30 @@ def _terms(text: str) -> frozenset[str]:
 
 
 def select_sentences(
-    retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int
+    retriever: Retriever,
+    query: QueryVector,
+    hits: list[Hit],
+    limit: int,
+    exclude: frozenset[str] = frozenset(),
 ) -> list[tuple[Hit, Sentence, float]]:
-    """Score the sentences of the top passages; return the best, best first."""
+    """Score the sentences of the top passages; return the best, best first.
+
+    A sentence that holds the kind of answer the question expects (a date for "when", …)
+    gains ``TYPE_BONUS``, so the first quote is the one that answers. Sentences in ``exclude``
+    (already quoted in the conversation) are skipped.
+    """
     terms = set(analyze(query.text))
+    kind = expected_type(query.text)
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
         sims = retriever.sentence_vectors(hit.row) @ query.vector
         for sentence, sim in zip(hit.passage.sentences, sims, strict=True):
-            if not _quotable(hit.passage, sentence):
+            if not _quotable(hit.passage, sentence) or sentence.text in exclude:
                 continue
             overlap = len(terms & _terms(sentence.text)) / len(terms) if terms else 0.0
             score = float(sim) + LEXICAL_BONUS * overlap - RANK_PENALTY * (hit.rank - 1)
+            if kind is not None and carries_type(kind, sentence.text, query.text):
+                score += TYPE_BONUS
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
     if not scored:
@@ -74,20 +117,42 @@ def select_sentences(
     return [item for item in scored if item[2] >= best - SENTENCE_MARGIN][:limit]
 
 
-def relevance(retriever: Retriever, query: QueryVector, hits: list[Hit]) -> float:
-    """How well the report covers the question; compared with the abstention threshold."""
-    vecs = [retriever.sentence_vectors(h.row) for h in hits[:ANSWER_PASSAGES]]
-    best = max((float((v @ query.vector).max()) for v in vecs), default=0.0)
+def relevance(retriever: Retriever, query: QueryVector) -> float:
+    """How close the report comes to the question: its best sentence anywhere, plus the centroid term.
+
+    Independent of the fusion weights (the whole corpus is searched), so re-weighting retrieval
+    does not move the off-topic thresholds.
+    """
+    best = max(retriever.backend.sentences(query.vector, 1).values(), default=0.0)
     return best + CENTROID_WEIGHT * float(retriever.centroid @ query.vector)
 
 
-def compose(language: str, quotes: list[tuple[int, Sentence]]) -> str:
-    """The answer text: the quotes with their ``[n]``, framed in ``language``."""
+def key_sentences(retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int) -> list[tuple[Hit, Sentence]]:
+    """The ``limit`` most central sentences of a broad question's section (its hits), in reading order.
+
+    Central: closest to the mean of the section's sentence vectors plus the question, so the
+    sentences that carry the section's message come before its examples.
+    """
+    section = [h for h in hits if h.passage.section == hits[0].passage.section]
+    vectors = [retriever.sentence_vectors(h.row) for h in section]
+    target = np.concatenate(vectors).mean(axis=0) + query.vector
+    scored = [
+        (float(v @ target), hit, sentence)
+        for hit, vecs in zip(section, vectors, strict=True)
+        for sentence, v in zip(hit.passage.sentences, vecs, strict=True)
+        if _quotable(hit.passage, sentence)
+    ]
+    chosen = sorted(scored, key=lambda item: -item[0])[:limit]
+    return [(hit, sentence) for _, hit, sentence in sorted(chosen, key=lambda item: item[2].start)]
+
+
+def compose(language: str, quotes: list[tuple[int, Sentence]], lead: dict[str, str] = strings.ANSWER_LEAD) -> str:
+    """The answer text: the quotes with their ``[n]``, framed in ``language`` after ``lead``."""
     if language == "tr":
         body = " ".join(f"{s.text} [{n}]" for n, s in quotes)
-        return f"{strings.ANSWER_LEAD['tr']} {body}"
+        return f"{lead['tr']} {body}"
     body = " ".join(f"“{s.text}” [{n}]" for n, s in quotes)
-    text = f"{strings.ANSWER_LEAD['en']} {body}"
+    text = f"{lead['en']} {body}"
     dates = [d for _, s in quotes for d in _english_dates(s.text)]
     if dates:
         text += " " + strings.DATES_NOTE_EN.format(dates="; ".join(dict.fromkeys(dates)))
@@ -102,24 +167,128 @@ class ExtractiveAnswerer:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
+        path = settings.answerability_model or default_model_path()
+        try:
+            self.model = AnswerabilityModel.load(path)
+        except ValueError as exc:
+            raise ReportQAError(
+                f"cannot use the answerability model: {exc}; run `report-qa calibrate --out FILE` to write one",
+                "bad_answerability_model",
+            ) from exc
+        self._df: dict[str, int] | None = None
+        self._generic: NDArray[np.float32] | None = None
 
-    def relevance(self, request: AnswerRequest) -> float:
-        """The abstention score of ``request`` (see the module docstring)."""
-        return relevance(self.retriever, request.query, request.hits)
+    @property
+    def generic_centroid(self) -> NDArray[np.float32]:
+        """The normalised mean vector of everyday questions (``qa.answerability.generic_questions``)."""
+        if self._generic is None:
+            mean = self.retriever.embed_many(generic_questions()).mean(axis=0)
+            self._generic = (mean / np.linalg.norm(mean)).astype(np.float32)
+        return self._generic
 
-    def decline(self, request: AnswerRequest) -> Answer:
-        """The sentinel answer in the request's language, with the hits as the closest passages."""
+    @property
+    def document_frequency(self) -> dict[str, int]:
+        """In how many passages each analysed term occurs (computed once)."""
+        if self._df is None:
+            df: dict[str, int] = {}
+            for p in self.retriever.backend.passages:
+                for term in set(analyze(p.text)):
+                    df[term] = df.get(term, 0) + 1
+            self._df = df
+        return self._df
+
+    def relevance(self, request: AnswerRequest, generic_weight: float | None = None) -> float:
+        """The off-topic score of ``request`` (see the module docstring).
+
+        ``generic_weight`` (default: the model's) weighs how much closer the question is to the
+        report than to everyday questions.
+        """
+        weight = self.model.generic(request.detected) if generic_weight is None else generic_weight
+        score = relevance(self.retriever, request.query)
+        if weight:
+            vector = request.query.vector
+            score += weight * float(self.retriever.centroid @ vector - self.generic_centroid @ vector)
+        return score
+
+    def features(self, request: AnswerRequest, chosen: list[tuple[Hit, Sentence, float]]) -> Features:
+        """The answerability features of ``request`` and its chosen sentences (``chosen`` best first)."""
+        query = request.query
+        best_hit, best_sentence, _ = chosen[0]
+        others = [
+            float((self.retriever.sentence_vectors(h.row) @ query.vector).max())
+            for h in request.hits[:ANSWER_PASSAGES]
+            if h.row != best_hit.row
+        ]
+        vecs = self.retriever.sentence_vectors(best_hit.row)
+        similarity = float((vecs @ query.vector).max())
+        kind = expected_type(request.text)
+        return Features(
+            similarity=similarity,
+            centroid=float(self.retriever.centroid @ query.vector),
+            margin=similarity - max(others, default=0.0),
+            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, request.text)),
+            terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
+            number_missing=float(number_missing(request.text, best_sentence.text)),
+            yes_no=float(is_yes_no(request.text)),
+            english=float(request.detected != "tr"),
+        )
+
+    def decline(self, request: AnswerRequest, reason: str = NOT_IN_REPORT) -> Answer:
+        """The sentinel answer for ``reason`` in the request's language, with the hits as the closest passages."""
         lang = request.language
-        return Answer(request.text, lang, False, strings.CANNOT_ANSWER[lang], [], request.hits, request.qid)
+        return Answer(
+            request.text, lang, False, strings.DECLINED[reason][lang], [], request.hits, request.qid, declined=reason
+        )
+
+    def answerability(self, request: AnswerRequest) -> tuple[list[tuple[Hit, Sentence, float]], Features | None]:
+        """The sentences ``request`` would quote (best first) and their features (None when there are none)."""
+        chosen = select_sentences(
+            self.retriever, request.query, request.hits, self.settings.answer_sentences, request.exclude
+        )
+        return chosen, (self.features(request, chosen) if chosen else None)
+
+    def off_topic(self, request: AnswerRequest) -> bool:
+        """Whether ``request`` is not about the corpus at all (junk, no known word, or too far from it)."""
+        if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
+            return True
+        threshold = self.settings.abstain_threshold(request.detected)
+        return not request.broad and self.relevance(request, self.model.generic(request.detected)) < threshold
+
+    def decide(
+        self, request: AnswerRequest, threshold: float, model: AnswerabilityModel
+    ) -> tuple[str | None, list[tuple[Hit, Sentence, float]]]:
+        """Why to decline ``request`` (``off_topic``, ``not_in_report``) or None, with the sentences to quote.
+
+        ``threshold`` (off-topic relevance) and ``model`` are parameters so that calibration
+        can try values through exactly the decision ``answer`` makes.
+        """
+        if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
+            return OFF_TOPIC, []
+        if request.broad:
+            # "What does the report recommend?" is about the report by definition.
+            return None, []
+        if self.relevance(request, model.generic(request.detected)) < threshold:
+            return OFF_TOPIC, []
+        chosen, features = self.answerability(request)
+        if features is None or not model.answers(features):
+            return NOT_IN_REPORT, []
+        return None, chosen
 
     def answer(self, request: AnswerRequest) -> Answer:
-        if not has_words(MARKUP_RE.sub(" ", request.text)):
-            # Nothing but markup ("<img src=x …>"): no question to answer, only passages to show.
-            return self.decline(request)
-        chosen = select_sentences(self.retriever, request.query, request.hits, self.settings.answer_sentences)
-        if not chosen or self.relevance(request) < self.settings.abstain_threshold(request.detected):
-            return self.decline(request)
-        chosen.sort(key=lambda item: (item[0].rank, item[1].start))
-        citations = [Citation(n, hit.passage, sentence) for n, (hit, sentence, _) in enumerate(chosen, start=1)]
-        text = compose(request.language, [(c.n, c.sentence) for c in citations])
+        reason, chosen = self.decide(request, self.settings.abstain_threshold(request.detected), self.model)
+        if reason is not None:
+            return self.decline(request, reason)
+        if request.broad:
+            quotes = [
+                (hit, sentence)
+                for hit, sentence in key_sentences(self.retriever, request.query, request.hits, KEY_SENTENCES)
+                if sentence.text not in request.exclude
+            ]
+            return self._cite(request, quotes, strings.BROAD_LEAD) if quotes else self.decline(request)
+        # Best first: the first quote is the one that answers.
+        return self._cite(request, [(hit, sentence) for hit, sentence, _ in chosen], strings.ANSWER_LEAD)
+
+    def _cite(self, request: AnswerRequest, quotes: list[tuple[Hit, Sentence]], lead: dict[str, str]) -> Answer:
+        citations = [Citation(n, hit.passage, sentence) for n, (hit, sentence) in enumerate(quotes, start=1)]
+        text = compose(request.language, [(c.n, c.sentence) for c in citations], lead)
         return Answer(request.text, request.language, True, text, citations, request.hits, request.qid)

@@ -15,9 +15,9 @@ import threading
 from dataclasses import replace
 
 from qa import strings
-from qa.answer import MARKUP_RE, Answer, has_words
+from qa.answer import Answer
 from qa.answerers.base import AnswerRequest
-from qa.answerers.extractive import ExtractiveAnswerer
+from qa.answerers.extractive import NOT_IN_REPORT, OFF_TOPIC, ExtractiveAnswerer
 from qa.llm.client import Completion, LLMClient, LLMConfig, LLMError, TokenCallback
 from qa.llm.prompts import answer_messages
 from qa.llm.validate import Validation, Validator
@@ -57,12 +57,14 @@ class LLMAnswerer:
         """The model answers come from, once a probe has succeeded."""
         return self._model
 
-    def _decline(self, request: AnswerRequest, validation: Validation | None = None) -> Answer:
+    def _decline(
+        self, request: AnswerRequest, validation: Validation | None = None, reason: str = NOT_IN_REPORT
+    ) -> Answer:
         lang = request.language
         dropped = validation.dropped if validation else []
-        return Answer(request.text, lang, False, strings.CANNOT_ANSWER[lang], [], request.hits, request.qid,
+        return Answer(request.text, lang, False, strings.DECLINED[reason][lang], [], request.hits, request.qid,
                       answerer=self.name, model=self.model, dropped=dropped,
-                      generation=validation.stats if validation else None)
+                      generation=validation.stats if validation else None, declined=reason)
 
     def _fallback(self, request: AnswerRequest, reason: LLMError) -> Answer:
         log.info("answering extractively: %s", reason)
@@ -80,10 +82,8 @@ class LLMAnswerer:
 
     def answer(self, request: AnswerRequest, on_token: TokenCallback | None = None) -> Answer:
         """Answer ``request``; ``on_token`` receives the raw generated text as it streams."""
-        if not has_words(MARKUP_RE.sub(" ", request.text)):
-            return self._decline(request)
-        if self.extractive.relevance(request) < self.settings.abstain_threshold(request.detected):
-            return self._decline(request)  # off topic: no passage can support an answer
+        if self.extractive.off_topic(request):
+            return self._decline(request, reason=OFF_TOPIC)  # no passage can support an answer
         try:
             completion = self.generate(request, on_token)
         except LLMError as exc:

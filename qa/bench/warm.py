@@ -55,7 +55,7 @@ def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
         select_sentences(retriever, query, hits, settings.answer_sentences)
         parts["select_sentences"].append(clock() - t)
         t = clock()
-        relevance(retriever, query, hits)
+        relevance(retriever, query)
         parts["relevance"].append(clock() - t)
     e, s, a = percentiles(embed), percentiles(search), percentiles(ask)
     search_over_embed = round(s["p50"] / e["p50"], 3)

@@ -27,14 +27,19 @@ from qa.evaluation.metrics import (
     ranking_metrics,
 )
 from qa.evaluation.questions import (
+    ALL_SPLITS,
     LANGUAGES,
+    SPLITS,
     Question,
     QuestionFileError,
     default_questions_path,
+    dev_question_paths,
+    load_question_files,
     load_questions,
     parse_questions,
     question_pairs,
     question_texts,
+    select_split,
 )
 from qa.evaluation.relevance import (
     CorpusMismatchError,
@@ -76,12 +81,14 @@ from qa.modes import EVALUATION_ORDER
 RETRIEVERS = EVALUATION_ORDER
 
 __all__ = [
+    "ALL_SPLITS",
     "ANSWER_METRICS",
     "LANGUAGES",
     "MEASURES",
     "METRICS",
     "QUESTION_COLUMNS",
     "RETRIEVERS",
+    "SPLITS",
     "TABLE_COLUMNS",
     "AnswerSummary",
     "CorpusMismatchError",
@@ -101,11 +108,13 @@ __all__ = [
     "build_run",
     "cites_evidence",
     "default_questions_path",
+    "dev_question_paths",
     "embed_queries",
     "evaluate",
     "format_table",
     "format_value",
     "judge",
+    "load_question_files",
     "load_question_set",
     "load_questions",
     "metrics_chart",
@@ -119,6 +128,7 @@ __all__ = [
     "render_text",
     "report_chart",
     "retrieval_by_language",
+    "select_split",
     "table_rows",
     "write_csv",
     "write_qrels",

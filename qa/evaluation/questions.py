@@ -13,6 +13,7 @@ reference answer in the question's language, for judging generated answers).
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +25,10 @@ from qa.answer import QuestionError, normalize_question
 
 LANGUAGES = ("tr", "en")
 UNSPECIFIED_KIND = "unspecified"
+# Dev questions are split in two: weights and thresholds are fitted on ``tune`` only, and
+# the figures the README reports come from ``test``. ``all`` is both.
+SPLITS = ("tune", "test")
+ALL_SPLITS = "all"
 
 _FIELDS = ("id", "lang", "question", "evidence", "answerable", "kind", "pair", "answer")
 _REQUIRED = ("id", "lang", "question", "evidence", "answerable")
@@ -34,6 +39,12 @@ _JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a nu
 def default_questions_path() -> Path:
     """The dev questions shipped with the project (``qa/data/dev_questions.jsonl``)."""
     return Path(__file__).resolve().parent.parent / "data" / "dev_questions.jsonl"
+
+
+def dev_question_paths() -> tuple[Path, ...]:
+    """Every shipped dev question file: the first set and the second, written for issue 11."""
+    data = default_questions_path().parent
+    return (data / "dev_questions.jsonl", data / "dev_questions_2.jsonl")
 
 
 class QuestionFileError(ReportQAError, ValueError):
@@ -63,6 +74,16 @@ class Question:
     def group(self) -> str:
         """The kind, or ``unspecified``: what per-kind summaries group by."""
         return self.kind or UNSPECIFIED_KIND
+
+    @property
+    def split(self) -> str:
+        """``tune`` or ``test``, fixed by a hash of the id, so a tr/en pair shares its split.
+
+        The pair's smaller id is hashed (SHA-1, stable across runs and machines, unlike
+        ``hash``), so both sides of a pair land in the same split.
+        """
+        key = min(self.id, self.pair) if self.pair else self.id
+        return SPLITS[int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % len(SPLITS)]
 
 
 def _type_name(value: Any) -> str:
@@ -184,6 +205,45 @@ def load_questions(path: Path, source: str | None = None) -> list[Question]:
     except OSError as exc:
         raise QuestionFileError([f"cannot read question file {path}: {exc.strerror or exc}"]) from exc
     return parse_questions(data, source or str(path))
+
+
+def load_question_files(paths: Sequence[Path]) -> list[Question]:
+    """Read and validate several question files as one set (ids unique and pairs resolved across files).
+
+    Raises:
+        QuestionFileError: every problem of every file, each naming its file and line.
+    """
+    questions: list[Question] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            questions += load_questions(path)
+        except QuestionFileError as exc:
+            problems += exc.problems
+    if problems:
+        raise QuestionFileError(problems)
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            problems.append(f"question {q.id}: duplicate id across the question files")
+        seen.add(q.id)
+    problems += _pair_problems(questions, "+".join(str(p) for p in paths))
+    if problems:
+        raise QuestionFileError(problems)
+    return questions
+
+
+def select_split(questions: Iterable[Question], split: str) -> list[Question]:
+    """The questions of ``split`` (``tune``, ``test`` or ``all``).
+
+    Raises:
+        ValueError: an unknown split name.
+    """
+    if split == ALL_SPLITS:
+        return list(questions)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (expected one of {', '.join((*SPLITS, ALL_SPLITS))})")
+    return [q for q in questions if q.split == split]
 
 
 def question_text(question: Question, source: str, max_question_chars: int) -> str:

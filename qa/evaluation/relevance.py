@@ -24,7 +24,15 @@ from corpus import Passage, Sentence, load_corpus
 from corpus.errors import ReportQAError
 from index.analysis import turkish_casefold
 from qa.answer import Answer
-from qa.evaluation.questions import Question, QuestionFileError, load_questions, question_text
+from qa.evaluation.questions import (
+    ALL_SPLITS,
+    Question,
+    QuestionFileError,
+    load_question_files,
+    load_questions,
+    question_text,
+    select_split,
+)
 
 
 class CorpusMismatchError(ReportQAError, ValueError):
@@ -152,16 +160,28 @@ def prepare_questions(
 
 
 def load_question_set(
-    path: Path, corpus_dir: Path, max_question_chars: int, source: str | None = None
+    path: Path | Sequence[Path],
+    corpus_dir: Path,
+    max_question_chars: int,
+    source: str | None = None,
+    split: str = ALL_SPLITS,
 ) -> QuestionSet:
-    """Read, validate and locate a question file against the documents in ``corpus_dir``.
+    """Read, validate and locate a question file (or several, as one set) against ``corpus_dir``.
+
+    ``split`` keeps only the ``tune`` or ``test`` questions (``all``: every question).
 
     Raises:
         QuestionFileError: see ``load_questions`` and ``prepare_questions``.
         CorpusError: the corpus cannot be loaded.
+        ValueError: an unknown split.
     """
-    source = source or str(path)
-    questions = load_questions(path, source)
+    if isinstance(path, Path):
+        source = source or str(path)
+        questions = load_questions(path, source)
+    else:
+        source = source or " + ".join(p.name for p in path)
+        questions = load_question_files(path)
+    questions = select_split(questions, split)
     documents = {doc.name: doc.text for doc in load_corpus(corpus_dir).documents}
     return prepare_questions(questions, documents, source, max_question_chars)
 

@@ -49,7 +49,7 @@ def test_answer_contract(answerer, engine, lang, question):
     assert [h.passage.chunk_id for h in answer.passages] == [h.passage.chunk_id for h in request.hits]
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
     if not answer.answered:
-        assert answer.answer == strings.CANNOT_ANSWER[answer.language]
+        assert answer.answer == strings.DECLINED[answer.declined][answer.language]
         assert answer.citations == []
         return
     assert answer.citations, "an answer without a citation"
@@ -63,7 +63,8 @@ def test_answer_contract(answerer, engine, lang, question):
 
 
 def test_off_topic_is_declined(answerer, engine):
-    assert not answerer.answer(engine.prepare("How do I bake sourdough bread at home?")).answered
+    answer = answerer.answer(engine.prepare("How do I bake sourdough bread at home?"))
+    assert not answer.answered and answer.declined == "off_topic"
 
 
 def test_unknown_answerer_is_a_user_error(engine):

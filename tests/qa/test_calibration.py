@@ -9,6 +9,7 @@ import pytest
 
 from corpus.errors import ReportQAError
 from qa.answer import Answer
+from qa.answerability import AnswerabilityModel, default_model_path
 from qa.answerers import AnswerRequest
 from qa.calibration import calibrate
 from qa.evaluation import QuestionFileError
@@ -35,15 +36,19 @@ def test_a_missing_question_file_is_a_question_file_error(engine, tmp_path):
         calibrate(engine, tmp_path / "nope.jsonl")
 
 
-def test_the_dev_set_gives_the_shipped_thresholds(engine):
+def test_the_dev_set_gives_the_shipped_thresholds_and_model(engine):
+    """Calibration fits on tune only; what it fits is what ships; the test split is out of sample."""
     result = calibrate(engine)
     defaults = Settings.model_fields
     assert result.thresholds == {"tr": defaults["abstain_threshold_tr"].default,
                                  "en": defaults["abstain_threshold_en"].default}
+    assert result.model == AnswerabilityModel.load(default_model_path())
     for lang in ("tr", "en"):
-        assert result.declined[lang]["off-topic"] == 1.0
-        assert result.declined[lang]["answerable"] <= 0.05
-        assert result.counts[lang]["answerable"] > 30
+        assert result.counts["tune"][lang]["answerable"] > 30 and result.counts["test"][lang]["answerable"] > 30
+        test = result.declined["test"][lang]
+        assert test["off-topic"] == 1.0
+        assert test["answerable"] <= 0.08
+        assert test["not-in-report"] >= 0.5
 
 
 class _ParaphrasingAnswerer:

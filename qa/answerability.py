@@ -1,0 +1,319 @@
+"""Does the best sentence carry what the question asks for? Named features and a small logistic model.
+
+Similarity alone separates off-topic questions from on-topic ones, but not "the report answers
+this" from "the report mentions these things but not the detail asked" (a near-miss question:
+"In what year was the BRUSA Agreement signed?"). The features below say what is missing:
+
+* ``similarity``: the best sentence's cosine similarity to the question;
+* ``centroid``: the question's similarity to the corpus centroid (distance to the corpus);
+* ``margin``: best sentence score minus the best sentence score of another passage;
+* ``type_missing``: the question expects a date, number, person, place or list of names
+  (``when``/``ne zaman``, ``how many``/``kaç``, ``who``/``kim``, ``where``/``nerede``,
+  ``which countries``/``hangi ülkeler``) and the best sentence has none that the question does
+  not already name;
+* ``terms_missing``: share of the question's specific terms (words found in at most
+  ``SPECIFIC_DF`` passages, and numbers) that the quoted sentences do not contain;
+* ``number_missing``: the question names a number (a year) that the best sentence does not;
+* ``yes_no``: a yes/no question ("Is Hungary a member …?", "… üyesi mi?"), which a quote rarely settles;
+* ``english``: the question is not Turkish (cross-lingual similarities run lower).
+
+:class:`AnswerabilityModel` is a logistic regression on these features, fitted by
+``report-qa calibrate`` on the tune split and shipped as JSON (``qa/data/answerability.json``):
+named weights, so anyone can read which signal pushes towards declining.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis import STOPWORDS, analyze, strip_apostrophe_suffix, turkish_casefold
+from qa.answer import MARKUP_RE
+
+FEATURES = (
+    "similarity", "centroid", "margin", "type_missing", "terms_missing", "number_missing", "yes_no", "english",
+)
+# A question word found in at most this many passages is specific to the question.
+SPECIFIC_DF = 3
+
+# Expected answer types, in the order they are tried ("kaç yılında" asks for a date, not a number).
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # English "when" asks for a date only at the start ("What happens when …" does not), and not
+    # for conditions ("When is cooperation more likely?").
+    ("date", re.compile(
+        r"(^|\b(since|until) )when\b(?!.*\b(likely|possible|useful|necessary)\b)|"
+        r"\b(ne zaman|hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|"
+        r"what date|in what year|on what date)\b")),
+    ("number", re.compile(
+        r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
+    # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
+    ("person", re.compile(r"\b(who(?! (is|was|are|were) (?!the |a |an ))|whom|kim|kime|kimi|kimin)\b")),
+    ("place", re.compile(
+        r"\b(nerede|nereye|nereden|neresi\w*|hangi (şehir|kent)\w*|başkent\w*|where|which city|what city|"
+        r"in which city|capital)\b")),
+    # Several countries or states: a list of names.
+    ("names", re.compile(r"\b(hangi (ülke|devlet)\w*|which (countries|states|nations)|what countries)\b")),
+)
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NUMBER_RE = re.compile(r"\d+")
+# A count stands on its own: not part of a name ("F-16") or a code.
+_COUNT_RE = re.compile(r"(?<![\w\-/])\d+")
+_MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
+           "kasım", "aralık")
+_NUMBER_WORDS = frozenset(
+    [
+        "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz", "on", "yirmi", "otuz", "kırk", "elli", "altmış",
+        "yetmiş", "seksen", "doksan", "yüz", "bin", "milyon", "milyar", "onlarca", "yüzlerce", "binlerce",
+    ]
+)
+_NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w’']+)*")
+# A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev".
+_PERSON_RE = re.compile(r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+[A-ZÇĞİÖŞÜ]\w+")
+# A proper name with a locative or ablative suffix: "Ankara’da", "Avustralya’daki", "Özbekistan’dan".
+_PLACE_RE = re.compile(r"\b([A-ZÇĞİÖŞÜ]\w+)['’](d|t)(a|e)(ki|n)?\b")
+
+
+def _folded(text: str) -> str:
+    """Lower case for matching both languages: Turkish rules ("İ"→"i") except for an English "I"."""
+    return turkish_casefold(text.replace("I", "i") if not re.search(r"[ğışöüçĞŞÖÜÇİ]", text) else text)
+
+
+def expected_type(question: str) -> str | None:
+    """``date``, ``number``, ``person``, ``place``, ``names``, or None when the question asks for none of them."""
+    text = _folded(question)
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def carries_type(kind: str | None, sentence: str, question: str) -> bool:
+    """Whether ``sentence`` holds an answer of ``kind`` that ``question`` does not already name."""
+    if kind is None:
+        return True
+    q = turkish_casefold(question)
+    s = turkish_casefold(sentence)
+    if kind == "date":
+        return any(y not in q for y in _YEAR_RE.findall(sentence)) or any(m in s for m in (*_MONTHS, "dönem"))
+    if kind == "number":
+        # A count, not a year: "en az 70 sivil", "dört yapısal risk", "6 aya".
+        words = set(re.findall(r"\w+", s))
+        counts = [n for n in _COUNT_RE.findall(sentence) if not _YEAR_RE.fullmatch(n)]
+        return any(n not in q for n in counts) or bool(words & _NUMBER_WORDS)
+    if kind == "names":
+        # At least two names (runs of capitalised words, the sentence's first word aside) the question lacks.
+        runs = [m.group(0) for m in _NAME_RUN_RE.finditer(sentence) if m.start() > 0]
+        return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
+    if kind == "person":
+        return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
+    return any(turkish_casefold(m.group(1)) not in q for m in _PLACE_RE.finditer(sentence))
+
+
+def specific_terms(question: str, document_frequency: dict[str, int]) -> set[str]:
+    """The question's analysed terms that occur in the corpus in at most ``SPECIFIC_DF`` passages."""
+    return {t for t in analyze(question) if 0 < document_frequency.get(t, 0) <= SPECIFIC_DF}
+
+
+def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict[str, int]) -> float:
+    """Share of the question's specific terms absent from the quoted sentences (0 when it has none)."""
+    terms = specific_terms(question, document_frequency)
+    if not terms:
+        return 0.0
+    present: set[str] = set()
+    for text in quoted:
+        present |= set(analyze(text))
+    return len(terms - present) / len(terms)
+
+
+# "Tablo 1", "Table 2", "9/11": a reference, not a number asked about.
+_TABLE_REF_RE = re.compile(r"\b(tablo|table)\s*\d+|\d+/\d+", re.IGNORECASE)
+
+
+_YES_NO_RE = re.compile(
+    r"^(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should)\b|\b(mi|mı|mu|mü)(dir|dır|dur|dür)?\s*\??$"
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether ``question`` asks yes or no (an English auxiliary first, or a Turkish question particle last)."""
+    return bool(_YES_NO_RE.search(_folded(question.strip())))
+
+
+def number_missing(question: str, sentence: str) -> bool:
+    """Whether ``question`` names a number ("2023") that ``sentence`` does not contain (table numbers aside)."""
+    present = set(_NUMBER_RE.findall(sentence))
+    return any(n not in present for n in _NUMBER_RE.findall(_TABLE_REF_RE.sub(" ", question)))
+
+
+@dataclass(frozen=True)
+class Features:
+    """The named signals of one question and its best sentences (see the module docstring)."""
+
+    similarity: float
+    centroid: float
+    margin: float
+    type_missing: float
+    terms_missing: float
+    number_missing: float
+    yes_no: float
+    english: float
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """A logistic regression on standardised :data:`FEATURES`; declines below ``threshold``."""
+
+    weights: dict[str, float]
+    bias: float
+    mean: dict[str, float]
+    scale: dict[str, float]
+    threshold: float
+    # Per language ("tr", "en"): the off-topic score adds this × (similarity to the report −
+    # similarity to everyday questions).
+    generic_weight: dict[str, float] = field(default_factory=dict)
+
+    def generic(self, language: str) -> float:
+        """The generic weight for a question detected as ``language`` (non-Turkish counts as ``en``)."""
+        return self.generic_weight.get("tr" if language == "tr" else "en", 0.0)
+
+    def probability(self, features: Features) -> float:
+        """The model's probability that the report answers the question."""
+        z = self.bias + sum(
+            self.weights[name] * (getattr(features, name) - self.mean[name]) / self.scale[name] for name in FEATURES
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def answers(self, features: Features) -> bool:
+        """Whether to answer; a threshold of 0 answers everything (the model is not consulted)."""
+        return self.threshold <= 0 or self.probability(features) >= self.threshold
+
+    def to_json(self) -> dict[str, object]:
+        return {"features": list(FEATURES), **asdict(self)}
+
+    @classmethod
+    def load(cls, path: Path) -> AnswerabilityModel:
+        """Read a model written by :meth:`save`.
+
+        Raises:
+            ValueError: the file is not such a model (its message names the file).
+        """
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("features") != list(FEATURES):
+                raise ValueError(f"features {data.get('features')} differ from {list(FEATURES)}")
+            return cls(
+                weights={k: float(data["weights"][k]) for k in FEATURES},
+                bias=float(data["bias"]),
+                mean={k: float(data["mean"][k]) for k in FEATURES},
+                scale={k: float(data["scale"][k]) for k in FEATURES},
+                threshold=float(data["threshold"]),
+                generic_weight={k: float(v) for k, v in data["generic_weight"].items()},
+            )
+        except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}: not an answerability model ({exc})") from exc
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def default_model_path() -> Path:
+    """The model shipped with the project, fitted on the dev tune split."""
+    return Path(__file__).resolve().parent / "data" / "answerability.json"
+
+
+def generic_questions() -> list[str]:
+    """Everyday questions (``qa/data/generic_questions.txt``): what "not about the report" sounds like."""
+    path = Path(__file__).resolve().parent / "data" / "generic_questions.txt"
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+# Question and function words of English and Turkish, beyond the BM25 stopword lists (which
+# lack "how", "many", "kaç"): a question in either language has at least one.
+FUNCTION_WORDS = frozenset(
+    [
+        "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "does", "do", "did",
+        "is", "are", "was", "were", "can", "could", "should", "would", "will", "has", "have", "had", "you", "we", "he",
+        "she", "they", "it", "my", "your", "our", "their", "me", "us", "them", "there", "here", "about", "from", "with",
+        "without", "ne", "neden", "niçin", "nasıl", "kim", "kime", "kimi", "hangi", "hangisi", "kaç", "nerede",
+        "nereye", "nereden", "mi", "mı", "mu", "mü", "midir", "mıdır", "bir", "ve", "ile", "için", "bu", "şu", "da",
+        "de", "ki", "ama", "veya", "gibi", "daha", "en", "çok", "az", "var", "yok", "nedir", "nelerdir", "neler",
+    ]
+)
+
+
+def knows_a_word(text: str, vocabulary: Container[str]) -> bool:
+    """Whether ``text`` has a word of the report (after analysis) or a Turkish/English function word.
+
+    Text with neither ("lorem ipsum dolor", "merhaba") is not a question about the report.
+    """
+    plain = turkish_casefold(MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", text)))
+    raw = {strip_apostrophe_suffix(t) for t in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", plain)}
+    return bool(raw & (STOPWORDS | FUNCTION_WORDS)) or any(t in vocabulary for t in analyze(plain))
+
+
+def fit(
+    features: Sequence[Features], labels: Sequence[bool], *, l2: float = 0.01, steps: int = 5000, rate: float = 0.1
+) -> AnswerabilityModel:
+    """Fit the logistic regression by gradient descent (deterministic), with threshold 0.5.
+
+    Raises:
+        ValueError: fewer than two samples, or only one class.
+    """
+    if len(features) < 2 or len(set(labels)) < 2:
+        raise ValueError("fitting needs answerable and unanswerable questions")
+    x = np.stack([f.vector() for f in features])
+    y = np.array(labels, dtype=np.float64)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    xs = (x - mean) / scale
+    w = np.zeros(xs.shape[1])
+    b = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
+        w -= rate * (xs.T @ (p - y) / len(y) + l2 * w)
+        b -= rate * float(np.mean(p - y))
+    return AnswerabilityModel(
+        weights={n: round(float(v), 4) for n, v in zip(FEATURES, w, strict=True)},
+        bias=round(b, 4),
+        mean={n: round(float(v), 4) for n, v in zip(FEATURES, mean, strict=True)},
+        scale={n: round(float(v), 4) for n, v in zip(FEATURES, scale, strict=True)},
+        threshold=0.5,
+    )
+
+
+# Keyboard rows (US and Turkish Q layouts): four or more adjacent keys typed in a row are a mash.
+_KEYBOARD_ROWS = ("qwertyuiopğü", "asdfghjklşi", "zxcvbnmöç", "1234567890")
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_VOWELS = frozenset("aeıioöuüâîû")
+
+
+def _mashed(word: str) -> bool:
+    """A keyboard run ("asdf", "jklş") or a long vowel-less string ("xkcd", "sdfg")."""
+    if len(word) >= 4 and any(word[i : i + 4] in row for row in _KEYBOARD_ROWS for i in range(len(word) - 3)):
+        return True
+    return len(word) >= 4 and not (set(word) & _VOWELS)
+
+
+def is_junk(text: str) -> bool:
+    """Markup with a word or two, random characters or a keyboard mash: no question to answer.
+
+    Script and style elements are dropped with their content, other tags without it; what is
+    left must hold a word of three or more letters, and at most half of its words may be mashed.
+    """
+    plain = MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", text))
+    words = [turkish_casefold(w) for w in re.findall(r"[^\W\d_]+", plain)]
+    real = [w for w in words if len(w) >= 3]
+    if not real:
+        return True
+    return sum(_mashed(w) for w in real) * 2 > len(real)

@@ -1,0 +1,169 @@
+"""Issue 11: declining what the report does not answer, off-topic vs not-in-report, answer selection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa import strings
+from qa.answerability import (
+    FEATURES,
+    AnswerabilityModel,
+    Features,
+    carries_type,
+    expected_type,
+    fit,
+    is_junk,
+    is_yes_no,
+    knows_a_word,
+    number_missing,
+)
+from qa.broad import is_broad
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("1998 protokolü hangi tarihte imzalandı?", "date"),
+    ("When was the UKUSA Pact?", "date"),
+    ("In which year was the Hybrid Fusion Cell set up?", "date"),
+    ("What happens when the base of trust weakens?", None),
+    ("ABD Japonya'da kaç ayrı tesiste faaliyet yürütüyor?", "number"),
+    ("How many civilians died?", "number"),
+    ("Who received the intelligence chiefs in Baku?", "person"),
+    ("Who is Orhan Inandi?", None),
+    ("Millî İstihbarat Teşkilatı'nın başkanı kim?", "person"),
+    ("Daimî Sekretarya nerede kuruldu?", "place"),
+    ("Where is Pine Gap?", "place"),
+    ("Five Eyes nedir?", None),
+])
+def test_expected_answer_type(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_name():
+    sentence = "Bu sürecin istihbarat boyutu, 20 Mayıs 1998 tarihinde Azerbaycan … tarafından imzalanan protokol"
+    assert carries_type("date", sentence, "Protokol ne zaman imzalandı?")
+    assert not carries_type("date", "BRUSA Anlaşması, II. Dünya Savaşı’nda akdedildi.", "BRUSA hangi yıl imzalandı?")
+    assert not carries_type("date", "2019 yılında Bakü’de toplandılar.", "2019'da ne oldu, hangi yıl?")
+    # A year is not a count; "en az 70 sivil" is.
+    assert not carries_type("number", "2015 yılında F-16’lar vurdu.", "Kaç kişi öldü?")
+    assert carries_type("number", "en az 70 sivilin hayatını kaybetmesi", "Kaç kişi öldü?")
+    assert carries_type("person", "Azerbaycan Cumhurbaşkanı İlham Aliyev tarafından kabul", "Who received them?")
+    assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is the secretariat?")
+    assert not carries_type("place", "Sadır Caparov’un 2022 yılında yaptığı vurgu", "In which city did he speak?")
+
+
+def test_numbers_asked_about_must_be_in_the_sentence_table_numbers_aside():
+    assert number_missing("2023 yılında hangi şehirde toplandı?", "2019 yılında Bakü’de")
+    assert not number_missing("Kazakistan ile Türkiye 2022'de ne imzaladı?", "5 Ağustos 2022 tarihinde")
+    assert not number_missing("Tablo 1'e göre fırsatlar neler?", "Ortak tehdit tanımlarına dayalı güven")
+    assert not number_missing("What changed after 9/11?", "11 Eylül sonrasında")
+
+
+@pytest.mark.parametrize("text", [
+    "<b>x</b><script>alert(1)</script>", "asdfghjkl", "qwertyuiop asdf", "xkcd 1234 !!! ??", "şğüçöı jklş sdfg", "??",
+])
+def test_junk_is_recognised(text):
+    assert is_junk(text)
+
+
+@pytest.mark.parametrize("text", ["Five Eyes nedir?", "MİT", "What does INTCEN stand for?", "NSA ne yaptı?"])
+def test_real_questions_are_not_junk(text):
+    assert not is_junk(text)
+
+
+def test_text_with_no_known_word_is_not_a_question_about_the_report():
+    vocabulary = {"istih", "five", "eyes"}
+    assert knows_a_word("Five Eyes?", vocabulary)
+    assert knows_a_word("How many structural risks limit sharing?", vocabulary)
+    assert not knows_a_word("lorem ipsum dolor sit amet", vocabulary)
+    assert not knows_a_word("<i>merhaba</i>", vocabulary)
+
+
+def test_yes_no_questions():
+    assert is_yes_no("Is Hungary an observer state?") and is_yes_no("Türkmenistan TDT'nin tam üyesi mi?")
+    assert not is_yes_no("Five Eyes nedir?") and not is_yes_no("In which year was it set up?")
+
+
+def test_broad_questions():
+    for q in ("What does the report recommend?", "Raporun önerileri neler?", "What does the report conclude?",
+              "Rapor hangi sonuca varıyor?"):
+        assert is_broad(q), q
+    for q in ("Sonuç bölümüne göre istihbarat paylaşımı hangi alanlardaki iş birliklerini tamamlıyor?",
+              "What does the conclusion say about Azerbaijan?"):
+        assert not is_broad(q), q
+
+
+def _features(**values: float) -> Features:
+    base = dict.fromkeys(FEATURES, 0.0)
+    return Features(**(base | values))
+
+
+def test_the_model_is_fitted_saved_as_json_and_read_back(tmp_path):
+    good = [_features(similarity=0.9 + i / 100) for i in range(5)]
+    bad = [_features(similarity=0.85 + i / 100, type_missing=1.0) for i in range(5)]
+    model = fit(good + bad, [True] * 5 + [False] * 5)
+    assert model.weights["type_missing"] < 0
+    assert all(model.answers(f) for f in good) and not any(model.answers(f) for f in bad)
+    path = tmp_path / "model.json"
+    model.save(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["features"] == list(FEATURES)
+    assert AnswerabilityModel.load(path) == model
+    path.write_text('{"features": ["similarity"]}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not an answerability model"):
+        AnswerabilityModel.load(path)
+    with pytest.raises(ValueError, match="answerable and unanswerable"):
+        fit(good, [True] * 5)
+
+
+# --- through the engine ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("question", "lang"), [
+    ("In what year was the BRUSA Agreement signed?", "en"),
+    ("Danimarka istihbaratıyla ilgili iddialar hangi yıl ortaya çıktı?", "tr"),
+    ("How many people work at INTCEN?", "en"),
+])
+def test_near_miss_questions_are_declined_as_not_in_the_report(engine, question, lang):
+    answer = engine.ask(question)
+    assert not answer.answered and answer.declined == "not_in_report"
+    assert answer.answer == strings.CANNOT_ANSWER[lang] != strings.OFF_TOPIC[lang]
+    assert answer.passages and answer.to_json()["declined"] == "not_in_report"
+
+
+@pytest.mark.parametrize("question", [
+    "<b>x</b><script>alert(1)</script>", "asdfghjkl", "lorem ipsum dolor sit amet", "How do I bake a chocolate cake?",
+])
+def test_junk_and_off_topic_input_is_declined_as_off_topic(engine, question):
+    answer = engine.ask(question)
+    assert not answer.answered and answer.declined == "off_topic" and not answer.citations
+    assert answer.answer == strings.OFF_TOPIC[answer.language]
+
+
+@pytest.mark.parametrize(("question", "must"), [
+    ("1998 protokolünü hangi ülkeler imzaladı?", "Türkmenistan"),
+    ("Where was the permanent secretariat established?", "Ankara"),
+    ("Daimî Sekretarya nerede kuruldu?", "Ankara"),
+    ("Orhan İnandı hangi yıl yakalandı?", "2021"),
+])
+def test_the_first_quote_is_the_one_that_answers(engine, question, must):
+    answer = engine.ask(question)
+    assert answer.answered and answer.declined is None
+    assert must in answer.citations[0].sentence.text
+
+
+@pytest.mark.parametrize("question", ["What does the report recommend?", "Raporun önerileri neler?"])
+def test_a_broad_question_quotes_the_key_sentences_of_the_conclusion(engine, question):
+    answer = engine.ask(question)
+    assert answer.answered
+    assert 2 <= len(answer.citations) <= 5
+    assert {c.passage.section for c in answer.citations} == {"SONUÇ"}
+    starts = [c.sentence.start for c in answer.citations]
+    assert starts == sorted(starts), "in reading order"
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
+
+
+def test_a_follow_up_quotes_only_new_sentences(engine):
+    first = engine.ask("Daimî Sekretarya nerede kuruldu?")
+    quoted = [c.sentence.text for c in first.citations]
+    again = engine.ask("Daimî Sekretarya nerede kuruldu?", exclude=quoted)
+    assert not {c.sentence.text for c in again.citations} & set(quoted)
