@@ -347,8 +347,9 @@ def _final(handlers: Handlers, message: str, turns: list[Turn], lang: str = "tr"
 
 class _BrokenEngine:
     settings = SimpleNamespace(max_question_chars=2000)
+    streams = False  # issue 10: answers are not generated
 
-    def ask(self, question, *, language=None, qid=None):
+    def ask(self, question, *, language=None, qid=None, on_token=None):
         raise RuntimeError("index on fire")
 
 
