@@ -52,6 +52,11 @@ class LLMAnswerer:
             self._model = model
         return model
 
+    def relevance(self, request: AnswerRequest) -> float:
+        """The extractive answerer's abstention score: off-topic questions are declined before any call
+        (so ``report-qa calibrate`` calibrates this answerer's threshold too)."""
+        return self.extractive.relevance(request)
+
     @property
     def model(self) -> str | None:
         """The model answers come from, once a probe has succeeded."""
@@ -82,7 +87,7 @@ class LLMAnswerer:
         """Answer ``request``; ``on_token`` receives the raw generated text as it streams."""
         if not has_words(MARKUP_RE.sub(" ", request.text)):
             return self._decline(request)
-        if self.extractive.relevance(request) < self.settings.abstain_threshold(request.detected):
+        if self.relevance(request) < self.settings.abstain_threshold(request.detected):
             return self._decline(request)  # off topic: no passage can support an answer
         try:
             completion = self.generate(request, on_token)
