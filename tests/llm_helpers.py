@@ -35,7 +35,7 @@ def smollm2_gguf() -> Path:
 class Script:
     """What the scripted server does for one chat request."""
 
-    kind: str = "reply"  # reply | status | hang | cut | malformed | json
+    kind: str = "reply"  # reply | status | hang | cut | malformed | keepalive
     text: str = ""
     status: int = 200
     seconds: float = 0.0  # hang: how long; reply: the pause between streamed pieces
@@ -108,6 +108,13 @@ def _handler(state: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             if script.kind == "malformed":
                 self.wfile.write(b"data: {\"choices\": [{\"delta\": {\"content\": \"Hal\n\n")
                 self.wfile.write(b"data: [DONE]\n\n")
+                return
+            if script.kind == "keepalive":  # comments only, forever (until the client gives up)
+                deadline = time.monotonic() + script.seconds
+                while time.monotonic() < deadline:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(0.2)
                 return
             pieces = list(_chunks(script.text))
             if script.kind == "cut":

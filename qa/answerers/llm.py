@@ -52,6 +52,11 @@ class LLMAnswerer:
             self._model = model
         return model
 
+    def relevance(self, request: AnswerRequest) -> float:
+        """The extractive answerer's abstention score: off-topic questions are declined before any call
+        (so ``report-qa calibrate`` calibrates this answerer's threshold too)."""
+        return self.extractive.relevance(request)
+
     @property
     def model(self) -> str | None:
         """The model answers come from, once a probe has succeeded."""

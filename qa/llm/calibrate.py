@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corpus.errors import ReportQAError
 from qa.engine import Engine
 from qa.evaluation.questions import Question, default_questions_path
 from qa.evaluation.relevance import judge, load_question_set
@@ -89,4 +90,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ReportQAError as exc:
+        sys.exit(f"{__spec__.name if __spec__ else __name__}: {exc}")

@@ -192,7 +192,10 @@ class LLMClient:
                            "llm_garbage")
         for line in response.iter_lines():
             if not line.startswith("data:"):
-                continue  # blank separators, ": keep-alive" comments, "event:" lines
+                # Blank separators, ": keep-alive" comments, "event:" lines: nothing to add, but
+                # the caller still checks its deadline (a server may send only keep-alives).
+                yield "", None
+                continue
             payload = line[5:].strip()
             if payload == "[DONE]":
                 yield "", "stop"

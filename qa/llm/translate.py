@@ -7,7 +7,7 @@ if it lifts English MRR@10 on the dev questions; this module measures that, on t
 
     python -m qa.llm.translate --llm http://127.0.0.1:8080/v1
 
-It is not wired into the answerer: with SmolLM2-135M it lowers MRR (docs/llm.md).
+It is not wired into the answerer: no run has shown it lifts MRR yet (docs/llm.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import sys
 from typing import Any
 
+from corpus.errors import ReportQAError
 from qa.engine import Engine
 from qa.evaluation.questions import default_questions_path
 from qa.evaluation.relevance import judge, load_question_set
@@ -84,4 +85,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ReportQAError as exc:
+        sys.exit(f"{__spec__.name if __spec__ else __name__}: {exc}")

@@ -163,9 +163,10 @@ def test_off_topic_question_is_declined_without_calling_the_server(make, server)
     (Script("hang", seconds=3.0), "sent nothing for 1 s"),
     (Script("cut", text=EN_SUPPORTED * 3), "ended the answer stream midway"),
     (Script("malformed"), "sent a malformed event"),
+    (Script("keepalive", seconds=6.0), "took over 2 s for one answer"),  # alive, but never answers
 ])
 def test_server_failure_falls_back_to_the_extractive_answer(make, server, script, reason):
-    answer = ask(make(llm_read_timeout=1.0), server, EN_QUESTION, script)
+    answer = ask(make(llm_read_timeout=1.0, llm_total_timeout=2.0), server, EN_QUESTION, script)
     assert answer.answerer == "extractive" and answer.model is None
     assert answer.fallback_reason is not None and reason in answer.fallback_reason
     assert answer.answered and answer.citations  # the extractive answer to the same question
