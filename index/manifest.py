@@ -28,7 +28,8 @@ FORMAT_VERSION = 2
 # Manifests written before backends were named hold FAISS builds.
 _MANIFEST_DEFAULTS = {"backend": "faiss"}
 _LIBRARIES = (
-    "faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy", "pymilvus", "milvus-lite",
+    "faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy",
+    "pymilvus", "milvus-lite",
 )
 _STALE_LABELS = {
     "format_version": "another index format version",
