@@ -13,9 +13,12 @@ file, covered by the store's manifest): a build killed halfway leaves collection
 names, dropped by the next build, and the served index is never half filled.
 
 BM25 runs over our own Turkish analysis (``index.analysis.analyze``): the analysed terms are
-stored space-joined in ``terms`` and Milvus's ``standard`` analyzer only splits them again,
-so Lite and a cluster see exactly our stems. Scores are Milvus's (BM25 with our k1 and b);
-which passages come back, in which order, is the contract, checked against ``bm25s``.
+stored space-joined in ``terms``, and their BM25 weights (``index.backends.sparse_bm25``) in
+the sparse vector ``bm25``, searched by inner product, so Lite and a cluster score exactly as
+the ``faiss`` backend's bm25s does. Milvus's built-in BM25 function (the ``standard`` analyzer
+over ``terms``) was measured and not used: on Milvus Lite 3.2 it ranks the dev questions
+differently from bm25s (docs/notes/issue-14.md). The vocabulary and IDF are refitted from
+``terms`` when the collection is opened.
 
 The build id and the centroid are collection properties; loading checks the id against
 ``milvus.json``, so a collection replaced by another build (another model or chunker, from
@@ -36,12 +39,12 @@ from pathlib import Path
 from typing import ClassVar, TypeVar, cast
 
 import numpy as np
-from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusException
+from pymilvus import DataType, MilvusClient, MilvusException
 
 from corpus import Passage
 from index.analysis import analyze
 from index.backends.base import BackendDescription, BackendOptions, Vectors, display_uri
-from index.bm25 import BM25_B, BM25_K1
+from index.backends.sparse_bm25 import SparseBM25
 from index.errors import BackendUnavailableError, CorruptIndexError, StaleIndexError
 from index.vectors import ivf_cells, ivf_probes
 
@@ -141,12 +144,14 @@ class MilvusType:
         mean = passage_vectors.mean(axis=0)
         centroid = (mean / np.linalg.norm(mean)).astype(np.float32)
         dim = int(passage_vectors.shape[1])
+        terms = [analyze(p.embed_text) for p in passages]
+        bm25 = SparseBM25(terms)
         with _reporting(self.options):
             _create(client, names[0], dim, passage_vectors, exact_max, lexical=True,
                     properties={_BUILD_PROPERTY: build, _CENTROID_PROPERTY: json.dumps(centroid.tolist())})
             _insert(client, names[0], (
-                {"id": row, "doc": p.doc, "passage": _passage_json(p), "terms": " ".join(analyze(p.embed_text)),
-                 "vector": vector}
+                {"id": row, "doc": p.doc, "passage": _passage_json(p), "terms": " ".join(terms[row]),
+                 "bm25": bm25.document(terms[row]), "vector": vector}
                 for row, (p, vector) in enumerate(zip(passages, passage_vectors, strict=True))
             ))
             _create(client, names[1], dim, sentence_vectors, exact_max, lexical=False,
@@ -156,7 +161,7 @@ class MilvusType:
                 {"id": i, "row": row, "doc": passages[row].doc, "vector": vector}
                 for i, (row, vector) in enumerate(zip(owners, sentence_vectors, strict=True))
             ))
-        return MilvusBackend(client, self.options, build, names, list(passages), centroid, dim, n_sentences)
+        return MilvusBackend(client, self.options, build, names, list(passages), bm25, centroid, dim, n_sentences)
 
     def load(self, folder: Path) -> MilvusBackend:
         try:
@@ -181,12 +186,14 @@ class MilvusType:
             centroid = np.asarray(
                 json.loads(client.describe_collection(names[0])["properties"][_CENTROID_PROPERTY]), dtype=np.float32
             )
-            passages = _read_passages(client, names[0])
+            passages, terms = _read_passages(client, names[0])
         if centroid.shape != (dim,):
             raise CorruptIndexError(f"Milvus collection {names[0]} has a centroid of another dimension")
         if sum(len(p.sentences) for p in passages) != n_sentences:
             raise CorruptIndexError(f"Milvus collections {', '.join(names)} do not match {folder / 'milvus.json'}")
-        return MilvusBackend(client, self.options, build, names, passages, centroid, dim, n_sentences, folder)
+        return MilvusBackend(
+            client, self.options, build, names, passages, SparseBM25(terms), centroid, dim, n_sentences, folder
+        )
 
 
 class MilvusBackend:
@@ -201,6 +208,7 @@ class MilvusBackend:
         build: str,
         names: tuple[str, str],
         passages: list[Passage],
+        bm25: SparseBM25,
         centroid: Vectors,
         dimension: int,
         sentence_count: int,
@@ -211,6 +219,7 @@ class MilvusBackend:
         self._build = build
         self._passage_collection, self._sentence_collection = names
         self._passages = passages
+        self._bm25 = bm25
         self._centroid = centroid
         self._dimension = dimension
         self._sentence_count = sentence_count
@@ -271,12 +280,11 @@ class MilvusBackend:
 
     def lexical(self, text: str, k: int) -> dict[int, float]:
         limit = _check_k(k)
-        terms = analyze(text)
-        if not terms:
+        query = self._bm25.query(analyze(text))
+        if not query:
             return {}
-        hits = self._search(self._passage_collection, " ".join(terms), "sparse", limit, "BM25")
-        # Milvus Lite reports BM25 as a negative distance, a cluster as a positive score.
-        scores = {_int(hit["id"]): abs(_float(hit["distance"])) for hit in hits}
+        hits = self._search(self._passage_collection, query, "bm25", limit, "IP")
+        scores = {_int(hit["id"]): _float(hit["distance"]) for hit in hits}
         return {row: score for row, score in scores.items() if score > 0}
 
     def sentence_vectors(self, row: int) -> Vectors:
@@ -314,11 +322,11 @@ class MilvusBackend:
         return self._passages[row]
 
     def _search(
-        self, collection: str, data: list[float] | str, field: str, limit: int, metric: str,
+        self, collection: str, data: list[float] | dict[int, float], field: str, limit: int, metric: str,
         fields: list[str] | None = None,
     ) -> list[Entity]:
         params: dict[str, object] = {"metric_type": metric}
-        if metric == "IP":
+        if field == "vector":
             params["params"] = {"nprobe": self._nprobe(collection)}
         return self._call(lambda: list(self._client.search(
             collection, data=[data], anns_field=field, limit=limit, output_fields=fields or ["id"],
@@ -381,13 +389,9 @@ def _create(
         index.add_index("vector", index_type="FLAT", metric_type="IP")
     if lexical:
         schema.add_field("passage", DataType.VARCHAR, max_length=MAX_TEXT)
-        schema.add_field("terms", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True,
-                         analyzer_params={"type": "standard"})
-        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
-                                     input_field_names=["terms"], output_field_names=["sparse"]))
-        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                        params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+        schema.add_field("terms", DataType.VARCHAR, max_length=MAX_TEXT)
+        schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+        index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
     else:
         schema.add_field("row", DataType.INT64)
     client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong",
@@ -415,18 +419,22 @@ def _passage_json(passage: Passage) -> str:
     return text
 
 
-def _read_passages(client: MilvusClient, name: str) -> list[Passage]:
-    """Every passage of collection ``name``, in row order; rows must be ``0 .. n - 1``."""
-    by_row: dict[int, Passage] = {}
-    iterator = client.query_iterator(name, batch_size=QUERY_BATCH, filter="id >= 0", output_fields=["id", "passage"])
+def _read_passages(client: MilvusClient, name: str) -> tuple[list[Passage], list[list[str]]]:
+    """Every passage of collection ``name`` and its BM25 terms, in row order; rows must be ``0 .. n - 1``."""
+    by_row: dict[int, tuple[Passage, list[str]]] = {}
+    iterator = client.query_iterator(
+        name, batch_size=QUERY_BATCH, filter="id >= 0", output_fields=["id", "passage", "terms"]
+    )
     try:
         while batch := iterator.next():
             for entity in batch:
-                by_row[_int(entity["id"])] = Passage.from_dict(json.loads(entity["passage"]))
+                passage = Passage.from_dict(json.loads(entity["passage"]))
+                by_row[_int(entity["id"])] = (passage, str(entity["terms"]).split())
     except (ValueError, KeyError, TypeError) as exc:
         raise CorruptIndexError(f"Milvus collection {name} holds a passage that cannot be read: {exc}") from exc
     finally:
         iterator.close()
     if sorted(by_row) != list(range(len(by_row))):
         raise CorruptIndexError(f"Milvus collection {name} is missing passages")
-    return [by_row[row] for row in range(len(by_row))]
+    rows = [by_row[row] for row in range(len(by_row))]
+    return [passage for passage, _ in rows], [terms for _, terms in rows]

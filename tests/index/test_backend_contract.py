@@ -173,6 +173,18 @@ def test_lexical(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
             _assert_top_k(result, wider, k)
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_lexical_scores_are_the_faiss_backends(pairs: Pairs, target: str) -> None:
+    """Every backend scores BM25 as bm25s does, so the fusion and the answers do not move."""
+    reference = pairs["faiss"][0]
+    backend = pairs[target][1]
+    for query in [q for q, _ in LEXICAL] + [q for q, _ in QUESTIONS]:
+        got, want = backend.lexical(query, backend.size), reference.lexical(query, reference.size)
+        assert set(got) == set(want)
+        for row, score in got.items():
+            assert score == pytest.approx(want[row], rel=1e-5)
+
+
 def test_lexical_without_a_known_term_finds_nothing(backend: SearchBackend) -> None:
     assert backend.lexical("zzqxv wplkj", 5) == {}
     assert backend.lexical("", 5) == {}
