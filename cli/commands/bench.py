@@ -69,11 +69,14 @@ def _options(func: F) -> F:
 @click.option("--ann", type=click.Choice(["ivf-flat", "hnsw"]), default=None,
               help="Approximate index for the scaling runs [default: index.vectors.APPROX_KIND].")
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
+@click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
+              help="Search backend to measure [env REPORT_QA_BACKEND; milvus: a Milvus Lite file in the work "
+                   "folder unless REPORT_QA_MILVUS_URI is a server].")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
-                  scale_queries: int | None, ann: str | None, skip_model_build: bool,
+                  scale_queries: int | None, ann: str | None, skip_model_build: bool, backend: str | None,
                   out_path: Path | None) -> None:
     """Measure index build, cold start, warm latency, memory and scaling on this machine.
 
@@ -94,7 +97,7 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         ann=ann,
         work_dir=index_dir,
     )
-    settings = settings_from(corpus_dir=corpus_dir, model=model)
+    settings = settings_from(corpus_dir=corpus_dir, model=model, backend=backend)
 
     def log(message: str) -> None:
         click.echo(f"bench: {message}", err=True)

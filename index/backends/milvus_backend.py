@@ -147,17 +147,17 @@ class MilvusType:
         terms = [analyze(p.embed_text) for p in passages]
         bm25 = SparseBM25(terms)
         with _reporting(self.options):
-            _create(client, names[0], dim, passage_vectors, exact_max, lexical=True,
+            create_collection(client, names[0], dim, len(passage_vectors), exact_max, lexical=True,
                     properties={_BUILD_PROPERTY: build, _CENTROID_PROPERTY: json.dumps(centroid.tolist())})
-            _insert(client, names[0], (
+            insert_entities(client, names[0], (
                 {"id": row, "doc": p.doc, "passage": _passage_json(p), "terms": " ".join(terms[row]),
                  "bm25": bm25.document(terms[row]), "vector": vector}
                 for row, (p, vector) in enumerate(zip(passages, passage_vectors, strict=True))
             ))
-            _create(client, names[1], dim, sentence_vectors, exact_max, lexical=False,
+            create_collection(client, names[1], dim, len(sentence_vectors), exact_max, lexical=False,
                     properties={_BUILD_PROPERTY: build})
             owners = (row for row, p in enumerate(passages) for _ in p.sentences)
-            _insert(client, names[1], (
+            insert_entities(client, names[1], (
                 {"id": i, "row": row, "doc": passages[row].doc, "vector": vector}
                 for i, (row, vector) in enumerate(zip(owners, sentence_vectors, strict=True))
             ))
@@ -334,8 +334,7 @@ class MilvusBackend:
         )[0]))
 
     def _nprobe(self, collection: str) -> int:
-        count = self.size if collection == self._passage_collection else self._sentence_count
-        return min(ivf_probes(ivf_cells(count)), ivf_cells(count))
+        return search_probes(self.size if collection == self._passage_collection else self._sentence_count)
 
     def _query(self, collection: str, expression: str, fields: list[str]) -> list[Entity]:
         return self._call(lambda: list(self._client.query(
@@ -348,6 +347,11 @@ class MilvusBackend:
 
 
 # ------------------------------------------------------------------- collections
+
+
+def search_probes(count: int) -> int:
+    """IVF cells searched per query over ``count`` vectors: ``index.vectors``'s rule (ignored by FLAT)."""
+    return min(ivf_probes(ivf_cells(count)), ivf_cells(count))
 
 
 def _aliases(options: BackendOptions) -> tuple[str, str]:
@@ -373,18 +377,19 @@ def _drop_unnamed(client: MilvusClient, prefix: str, keep: set[str]) -> None:
             log.info("dropped Milvus collection %s", name)
 
 
-def _create(
-    client: MilvusClient, name: str, dim: int, vectors: Vectors, exact_max: int, *, lexical: bool,
+def create_collection(
+    client: MilvusClient, name: str, dim: int, count: int, exact_max: int, *, lexical: bool,
     properties: dict[str, str],
 ) -> None:
-    """A new collection ``name`` with an exact (FLAT) index, or IVF above ``exact_max`` vectors."""
+    """A new collection ``name`` for ``count`` vectors: an exact (FLAT) index, or IVF-Flat above
+    ``exact_max`` with ``index.vectors``'s cell count, as the ``faiss`` backend does."""
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("doc", DataType.VARCHAR, max_length=1024)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     index = client.prepare_index_params()
-    if len(vectors) > exact_max:
-        index.add_index("vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": ivf_cells(len(vectors))})
+    if count > exact_max:
+        index.add_index("vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": ivf_cells(count)})
     else:
         index.add_index("vector", index_type="FLAT", metric_type="IP")
     if lexical:
@@ -398,7 +403,8 @@ def _create(
                              properties=properties)
 
 
-def _insert(client: MilvusClient, name: str, entities: Iterator[Entity]) -> None:
+def insert_entities(client: MilvusClient, name: str, entities: Iterator[Entity]) -> None:
+    """Insert in batches, then flush and load: the collection is complete and searchable."""
     batch: list[Entity] = []
     for entity in entities:
         entity["vector"] = np.asarray(entity["vector"], dtype=np.float32).tolist()  # JSON-able floats
@@ -422,18 +428,17 @@ def _passage_json(passage: Passage) -> str:
 def _read_passages(client: MilvusClient, name: str) -> tuple[list[Passage], list[list[str]]]:
     """Every passage of collection ``name`` and its BM25 terms, in row order; rows must be ``0 .. n - 1``."""
     by_row: dict[int, tuple[Passage, list[str]]] = {}
-    iterator = client.query_iterator(
-        name, batch_size=QUERY_BATCH, filter="id >= 0", output_fields=["id", "passage", "terms"]
-    )
+    # Pages by row range: query_iterator needs a call (AllocTimestamp) Milvus Lite lacks.
+    count = _int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
     try:
-        while batch := iterator.next():
-            for entity in batch:
+        for start in range(0, count, QUERY_BATCH):
+            page = client.query(name, filter=f"id >= {start} and id < {start + QUERY_BATCH}",
+                                output_fields=["id", "passage", "terms"], limit=QUERY_BATCH)
+            for entity in page:
                 passage = Passage.from_dict(json.loads(entity["passage"]))
                 by_row[_int(entity["id"])] = (passage, str(entity["terms"]).split())
     except (ValueError, KeyError, TypeError) as exc:
         raise CorruptIndexError(f"Milvus collection {name} holds a passage that cannot be read: {exc}") from exc
-    finally:
-        iterator.close()
     if sorted(by_row) != list(range(len(by_row))):
         raise CorruptIndexError(f"Milvus collection {name} is missing passages")
     rows = [by_row[row] for row in range(len(by_row))]

