@@ -106,6 +106,8 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_answer": "{retriever} cevabı: {answer}",
         "eval_relevant": "ilgili",
         "eval_retrieved": "Getirilen pasajlar (ilk {n}):",
+        # issue 14: the status line names the search backend and where it lives (never a token)
+        "status_backend": "arama: {backend} · {location}",
     },
     "en": {
         "title": "Report Assistant",
@@ -185,6 +187,8 @@ UI: dict[Lang, dict[str, str]] = {
         "eval_answer": "{retriever} answer: {answer}",
         "eval_relevant": "relevant",
         "eval_retrieved": "Retrieved passages (top {n}):",
+        # issue 14: the status line names the search backend and where it lives (never a token)
+        "status_backend": "search: {backend} · {location}",
     },
 }
 
