@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -39,6 +40,10 @@ from pathlib import Path
 from typing import ClassVar, TypeVar, cast
 
 import numpy as np
+
+# gRPC's C core prints keepalive notices ("too_many_pings") straight to stderr; failures reach
+# us as exceptions anyway. Must be set before grpc loads; a user's own setting wins.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 from pymilvus import DataType, MilvusClient, MilvusException
 
 from corpus import Passage
@@ -52,6 +57,9 @@ log = logging.getLogger(__name__)
 # pymilvus logs every failed call with a traceback at ERROR level; we report failures ourselves,
 # in one line (``_reporting``).
 logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+# Embedded Milvus Lite serves gRPC inside this process and logs a traceback for each call it does
+# not implement (AllocTimestamp, which pymilvus then does without).
+logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 # Milvus returns at most this many hits per search, and a query this many entities.
 MAX_LIMIT = 16_384
