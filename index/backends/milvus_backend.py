@@ -29,103 +29,47 @@ The token is sent to Milvus and nowhere else: not in ``milvus.json``, messages o
 from __future__ import annotations
 
 import json
-import logging
-import os
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 
-# gRPC's C core prints keepalive notices ("too_many_pings") straight to stderr; failures reach
-# us as exceptions anyway. Must be set before grpc loads; a user's own setting wins.
-os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-from pymilvus import DataType, MilvusClient, MilvusException
-
 from corpus import Passage
 from index.analysis import analyze
 from index.backends.base import BackendDescription, BackendOptions, Vectors, display_uri
+from index.backends.milvus_collections import (
+    MAX_LIMIT,
+    QUERY_BATCH,
+    Entity,
+    MilvusClient,
+    alias_target,
+    aliases,
+    as_float,
+    as_int,
+    connect,
+    create_collection,
+    drop_unnamed,
+    insert_entities,
+    passage_json,
+    read_passages,
+    reporting,
+    search_probes,
+)
 from index.backends.sparse_bm25 import SparseBM25
-from index.errors import BackendUnavailableError, CorruptIndexError, StaleIndexError
-from index.vectors import ivf_cells, ivf_probes
+from index.errors import CorruptIndexError, StaleIndexError
 
-log = logging.getLogger(__name__)
-# pymilvus logs every failed call with a traceback at ERROR level; we report failures ourselves,
-# in one line (``_reporting``).
-logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-# Embedded Milvus Lite serves gRPC inside this process and logs a traceback for each call it does
-# not implement (AllocTimestamp, which pymilvus then does without).
-logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-
-# Milvus returns at most this many hits per search, and a query this many entities.
-MAX_LIMIT = 16_384
-INSERT_BATCH = 2_000
-QUERY_BATCH = 4_000
-MAX_TEXT = 65_535  # Milvus's longest VARCHAR
-_PREFIX_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,150}")
 _BUILD_PROPERTY = "report_qa.build"
 _CENTROID_PROPERTY = "report_qa.centroid"
-_AUTH_WORDS = ("auth", "token", "credential", "password", "permission", "denied", "unauthenticated")
 T = TypeVar("T")
-# An entity or a search hit as pymilvus returns it.
-Entity = dict[str, object]
-
-
-def _int(value: object) -> int:
-    return int(cast(int, value))
-
-
-def _float(value: object) -> float:
-    return float(cast(float, value))
 
 
 def _check_k(k: int) -> int:
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     return min(k, MAX_LIMIT)
-
-
-def connect(options: BackendOptions) -> MilvusClient:
-    """A client for ``options.milvus_uri``, known to answer.
-
-    Raises:
-        BackendUnavailableError: no URI, Milvus is down, or it refuses the token.
-    """
-    if not options.milvus_uri:
-        raise BackendUnavailableError("the milvus backend needs REPORT_QA_MILVUS_URI (a local .db path or http://host:19530)")
-    if not _PREFIX_RE.fullmatch(options.milvus_prefix):
-        raise ValueError(f"Milvus collection prefix {options.milvus_prefix!r}: use letters, digits and _")
-    uri = options.milvus_uri
-    if "://" not in uri:
-        Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        uri = str(Path(uri).expanduser())
-    with _reporting(options):
-        client = MilvusClient(uri=uri, token=options.milvus_token or "", timeout=10)
-        client.list_collections()
-    return client
-
-
-@contextmanager
-def _reporting(options: BackendOptions) -> Iterator[None]:
-    """Turn the client's failures into one line that names the server and what to do."""
-    where = display_uri(options.milvus_uri)
-    try:
-        yield
-    except MilvusException as exc:
-        text = str(getattr(exc, "message", "") or exc)
-        if options.milvus_token:
-            text = text.replace(options.milvus_token, "***")
-        if any(word in text.lower() for word in _AUTH_WORDS):
-            raise BackendUnavailableError(
-                f"Milvus at {where} refused the credentials ({text}); check REPORT_QA_MILVUS_TOKEN"
-            ) from None
-        raise BackendUnavailableError(
-            f"cannot use Milvus at {where}: {text}; start it, or fix REPORT_QA_MILVUS_URI"
-        ) from None
 
 
 class MilvusType:
@@ -154,11 +98,11 @@ class MilvusType:
         dim = int(passage_vectors.shape[1])
         terms = [analyze(p.embed_text) for p in passages]
         bm25 = SparseBM25(terms)
-        with _reporting(self.options):
+        with reporting(self.options):
             create_collection(client, names[0], dim, len(passage_vectors), exact_max, lexical=True,
                     properties={_BUILD_PROPERTY: build, _CENTROID_PROPERTY: json.dumps(centroid.tolist())})
             insert_entities(client, names[0], (
-                {"id": row, "doc": p.doc, "passage": _passage_json(p), "terms": " ".join(terms[row]),
+                {"id": row, "doc": p.doc, "passage": passage_json(p), "terms": " ".join(terms[row]),
                  "bm25": bm25.document(terms[row]), "vector": vector}
                 for row, (p, vector) in enumerate(zip(passages, passage_vectors, strict=True))
             ))
@@ -181,20 +125,20 @@ class MilvusType:
         if uri != self.options.milvus_uri:
             raise StaleIndexError(f"index was built on another Milvus ({display_uri(uri)})")
         client = connect(self.options)
-        with _reporting(self.options):
-            for name, alias in zip(names, _aliases(self.options), strict=True):
+        with reporting(self.options):
+            for name, alias in zip(names, aliases(self.options), strict=True):
                 if not client.has_collection(name):
                     raise StaleIndexError(f"Milvus collection {name} is gone (dropped by a newer build?)")
                 properties = client.describe_collection(name).get("properties", {})
                 if properties.get(_BUILD_PROPERTY) != build:
                     raise StaleIndexError(f"Milvus collection {name} holds another build")
-                if _alias_target(client, alias) != name:
+                if alias_target(client, alias) != name:
                     raise StaleIndexError(f"Milvus alias {alias} now names another build (from another index?)")
                 client.load_collection(name)
             centroid = np.asarray(
                 json.loads(client.describe_collection(names[0])["properties"][_CENTROID_PROPERTY]), dtype=np.float32
             )
-            passages, terms = _read_passages(client, names[0])
+            passages, terms = read_passages(client, names[0])
         if centroid.shape != (dim,):
             raise CorruptIndexError(f"Milvus collection {names[0]} has a centroid of another dimension")
         if sum(len(p.sentences) for p in passages) != n_sentences:
@@ -238,14 +182,14 @@ class MilvusBackend:
     def save(self, folder: Path) -> None:
         """Point the aliases at this build, drop builds no alias names, record it in ``folder``."""
         names = (self._passage_collection, self._sentence_collection)
-        with _reporting(self._options):
-            previous = {_alias_target(self._client, alias) for alias in _aliases(self._options)} - {None}
-            for name, alias in zip(names, _aliases(self._options), strict=True):
-                if _alias_target(self._client, alias) is None:
+        with reporting(self._options):
+            previous = {alias_target(self._client, alias) for alias in aliases(self._options)} - {None}
+            for name, alias in zip(names, aliases(self._options), strict=True):
+                if alias_target(self._client, alias) is None:
                     self._client.create_alias(name, alias)
                 else:
                     self._client.alter_alias(name, alias)
-            _drop_unnamed(self._client, self._options.milvus_prefix, keep={*names, *cast(set[str], previous)})
+            drop_unnamed(self._client, self._options.milvus_prefix, keep={*names, *cast(set[str], previous)})
         (folder / "milvus.json").write_text(json.dumps({
             "uri": self._options.milvus_uri,
             "build": self._build,
@@ -276,14 +220,14 @@ class MilvusBackend:
 
     def dense(self, vector: Vectors, k: int) -> dict[int, float]:
         hits = self._search(self._passage_collection, vector.tolist(), "vector", _check_k(k), "IP")
-        return {_int(hit["id"]): _float(hit["distance"]) for hit in hits}
+        return {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
 
     def sentences(self, vector: Vectors, k: int) -> dict[int, float]:
         hits = self._search(self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["row"])
         best: dict[int, float] = {}
         for hit in hits:
-            row = _int(cast(Entity, hit["entity"])["row"])
-            best[row] = max(best.get(row, -1.0), _float(hit["distance"]))
+            row = as_int(cast(Entity, hit["entity"])["row"])
+            best[row] = max(best.get(row, -1.0), as_float(hit["distance"]))
         return best
 
     def lexical(self, text: str, k: int) -> dict[int, float]:
@@ -292,13 +236,13 @@ class MilvusBackend:
         if not query:
             return {}
         hits = self._search(self._passage_collection, query, "bm25", limit, "IP")
-        scores = {_int(hit["id"]): _float(hit["distance"]) for hit in hits}
+        scores = {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
         return {row: score for row, score in scores.items() if score > 0}
 
     def sentence_vectors(self, row: int) -> Vectors:
         self._passage(row)
         found = self._query(self._sentence_collection, f"row == {row}", ["vector"])
-        found.sort(key=lambda entity: _int(entity["id"]))
+        found.sort(key=lambda entity: as_int(entity["id"]))
         return np.asarray([e["vector"] for e in found], dtype=np.float32).reshape(len(found), self._dimension)
 
     def passage_vectors(self, rows: Sequence[int]) -> Vectors:
@@ -309,7 +253,7 @@ class MilvusBackend:
         for start in range(0, len(wanted), QUERY_BATCH):
             batch = sorted(set(wanted[start:start + QUERY_BATCH]))
             for entity in self._query(self._passage_collection, f"id in {batch}", ["vector"]):
-                by_row[_int(entity["id"])] = entity["vector"]
+                by_row[as_int(entity["id"])] = entity["vector"]
         return np.asarray([by_row[row] for row in wanted], dtype=np.float32).reshape(len(wanted), self._dimension)
 
     def describe(self) -> BackendDescription:
@@ -350,104 +294,5 @@ class MilvusBackend:
         )))
 
     def _call(self, request: Callable[[], T]) -> T:
-        with _reporting(self._options):
+        with reporting(self._options):
             return request()
-
-
-# ------------------------------------------------------------------- collections
-
-
-def search_probes(count: int) -> int:
-    """IVF cells searched per query over ``count`` vectors: ``index.vectors``'s rule (ignored by FLAT)."""
-    return min(ivf_probes(ivf_cells(count)), ivf_cells(count))
-
-
-def _aliases(options: BackendOptions) -> tuple[str, str]:
-    return f"{options.milvus_prefix}_passages", f"{options.milvus_prefix}_sentences"
-
-
-def _alias_target(client: MilvusClient, alias: str) -> str | None:
-    if alias not in client.list_aliases().get("aliases", []):
-        return None
-    target = client.describe_alias(alias).get("collection_name")
-    return str(target) if target else None
-
-
-def _drop_unnamed(client: MilvusClient, prefix: str, keep: set[str]) -> None:
-    """Drop this prefix's build collections outside ``keep``: superseded or left by killed builds.
-
-    The previous build is kept, so a process still serving it finishes its answers.
-    """
-    pattern = re.compile(re.escape(prefix) + r"_\d{14}_[0-9a-f]{8}_[ps]")
-    for name in client.list_collections():
-        if pattern.fullmatch(name) and name not in keep:
-            client.drop_collection(name)
-            log.info("dropped Milvus collection %s", name)
-
-
-def create_collection(
-    client: MilvusClient, name: str, dim: int, count: int, exact_max: int, *, lexical: bool,
-    properties: dict[str, str],
-) -> None:
-    """A new collection ``name`` for ``count`` vectors: an exact (FLAT) index, or IVF-Flat above
-    ``exact_max`` with ``index.vectors``'s cell count, as the ``faiss`` backend does."""
-    schema = client.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("doc", DataType.VARCHAR, max_length=1024)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    index = client.prepare_index_params()
-    if count > exact_max:
-        index.add_index("vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": ivf_cells(count)})
-    else:
-        index.add_index("vector", index_type="FLAT", metric_type="IP")
-    if lexical:
-        schema.add_field("passage", DataType.VARCHAR, max_length=MAX_TEXT)
-        schema.add_field("terms", DataType.VARCHAR, max_length=MAX_TEXT)
-        schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
-        index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-    else:
-        schema.add_field("row", DataType.INT64)
-    client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong",
-                             properties=properties)
-
-
-def insert_entities(client: MilvusClient, name: str, entities: Iterator[Entity]) -> None:
-    """Insert in batches, then flush and load: the collection is complete and searchable."""
-    batch: list[Entity] = []
-    for entity in entities:
-        entity["vector"] = np.asarray(entity["vector"], dtype=np.float32).tolist()  # JSON-able floats
-        batch.append(entity)
-        if len(batch) == INSERT_BATCH:
-            client.insert(name, batch)
-            batch = []
-    if batch:
-        client.insert(name, batch)
-    client.flush(name)
-    client.load_collection(name)
-
-
-def _passage_json(passage: Passage) -> str:
-    text = json.dumps(passage.to_dict(), ensure_ascii=False)
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"passage {passage.chunk_id} is too long for Milvus ({len(text)} > {MAX_TEXT} characters)")
-    return text
-
-
-def _read_passages(client: MilvusClient, name: str) -> tuple[list[Passage], list[list[str]]]:
-    """Every passage of collection ``name`` and its BM25 terms, in row order; rows must be ``0 .. n - 1``."""
-    by_row: dict[int, tuple[Passage, list[str]]] = {}
-    # Pages by row range: query_iterator needs a call (AllocTimestamp) Milvus Lite lacks.
-    count = _int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
-    try:
-        for start in range(0, count, QUERY_BATCH):
-            page = client.query(name, filter=f"id >= {start} and id < {start + QUERY_BATCH}",
-                                output_fields=["id", "passage", "terms"], limit=QUERY_BATCH)
-            for entity in page:
-                passage = Passage.from_dict(json.loads(entity["passage"]))
-                by_row[_int(entity["id"])] = (passage, str(entity["terms"]).split())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptIndexError(f"Milvus collection {name} holds a passage that cannot be read: {exc}") from exc
-    if sorted(by_row) != list(range(len(by_row))):
-        raise CorruptIndexError(f"Milvus collection {name} is missing passages")
-    rows = [by_row[row] for row in range(len(by_row))]
-    return [passage for passage, _ in rows], [terms for _, terms in rows]

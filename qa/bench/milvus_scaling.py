@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.backends import BackendOptions
+from index.vectors import ivf_cells
 from qa.bench.machine import cycle, timed_queries
 from qa.bench.synthetic import SEED, VECTOR_SIGMA, synthetic_vectors
 
@@ -45,7 +46,7 @@ def bench_scale_milvus(
     """Build time, single-query latency, recall@10 against exact search and memory at ``n`` vectors."""
     import faiss
 
-    from index.backends.milvus_backend import connect, create_collection, insert_entities, search_probes
+    from index.backends.milvus_collections import connect, create_collection, insert_entities, search_probes
 
     d = real.shape[1]
     client = connect(options)
@@ -84,10 +85,9 @@ def bench_scale_milvus(
     latency = timed_queries(lambda q: search(q, DEPTH), cycle(list(queries), n_queries))
     _, exact_ids = flat.search(queries, 10)
     recall = float(np.mean([len(set(search(q, 10)) & set(e)) / 10 for q, e in zip(queries, exact_ids, strict=True)]))
-    kind = client.describe_index(name, "vector")
-    index_name = str(kind.get("index_type", "?"))
-    if index_name == "IVF_FLAT":
-        index_name = f"Milvus IVF_FLAT{kind.get('nlist', '')}, nprobe {probes}"
+    kind = str(client.describe_index(name, "vector").get("index_type", "?"))
+    # describe_index does not report nlist: it is the one create_collection asked for
+    index_name = f"Milvus IVF_FLAT{ivf_cells(n)}, nprobe {probes}" if kind == "IVF_FLAT" else f"Milvus {kind}"
     out = {
         "engine": "milvus",
         "uri": options.milvus_uri,
@@ -101,7 +101,7 @@ def bench_scale_milvus(
         },
         "approximate": {
             "name": index_name,
-            "kind": str(kind.get("index_type", "?")).lower(),
+            "kind": kind.lower(),
             "nprobe": probes,
             "build_s": round(build_s, 2),
             "latency_ms": latency,

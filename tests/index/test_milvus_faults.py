@@ -19,6 +19,7 @@ from pymilvus import MilvusClient, MilvusException
 from reliability_helpers import FakeEmbedder, copy_report, search_snapshot
 
 import index.backends.milvus_backend as milvus_backend
+import index.backends.milvus_collections as milvus_collections
 from cli.main import cli
 from corpus import ChunkerConfig
 from index.backends import BackendOptions
@@ -88,7 +89,7 @@ class _RefusingClient:
 def test_a_refused_token_gives_one_line_without_the_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(milvus_backend, "MilvusClient", _RefusingClient)
+    monkeypatch.setattr(milvus_collections, "MilvusClient", _RefusingClient)
     config = _config(tmp_path, "http://user:pw@milvus.example:19530")
     with caplog.at_level(logging.DEBUG), pytest.raises(BackendUnavailableError) as caught:
         ensure_index(config, FakeEmbedder())
