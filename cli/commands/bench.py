@@ -70,8 +70,8 @@ def _options(func: F) -> F:
               help="Approximate index for the scaling runs [default: index.vectors.APPROX_KIND].")
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
 @click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
-              help="Search backend to measure [env REPORT_QA_BACKEND; milvus: a Milvus Lite file in the work "
-                   "folder unless REPORT_QA_MILVUS_URI is a server].")
+              help="Search backend to measure [env REPORT_QA_BACKEND; milvus: a milvus-lite server over the "
+                   "work folder unless REPORT_QA_MILVUS_URI is a server].")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
