@@ -15,3 +15,13 @@ class StaleIndexError(IndexStoreError):
 
 class CorruptIndexError(IndexStoreError):
     """An index file is missing, truncated or altered."""
+
+
+class BackendUnavailableError(ReportQAError):
+    """The search server cannot be reached or refuses us: nothing is rebuilt or replaced.
+
+    Deliberately not an :class:`IndexStoreError`, which ``index.store.ensure_index`` answers
+    with a rebuild: a server that is down is reported, never worked around with another index.
+    """
+
+    code = "backend_unavailable"

@@ -18,7 +18,8 @@ from typing import Any
 
 from corpus import ChunkerConfig, CorpusError
 from corpus.loader import corpus_files
-from index.backends import DEFAULT_BACKEND, backend_type
+from index.backends import DEFAULT_BACKEND, BackendOptions, backend_type
+from index.backends.base import display_uri
 from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError
 from index.vectors import EXACT_MAX_VECTORS
@@ -26,7 +27,10 @@ from index.vectors import EXACT_MAX_VECTORS
 FORMAT_VERSION = 2
 # Manifests written before backends were named hold FAISS builds.
 _MANIFEST_DEFAULTS = {"backend": "faiss"}
-_LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy")
+_LIBRARIES = (
+    "faiss-cpu", "bm25s", "sentence-transformers", "transformers", "torch", "onnxruntime", "numpy",
+    "pymilvus", "milvus-lite",
+)
 _STALE_LABELS = {
     "format_version": "another index format version",
     "backend": "another search backend",
@@ -40,8 +44,8 @@ _STALE_LABELS = {
 class IndexConfig:
     """Everything that decides what an index contains and where it lives.
 
-    ``backend`` names a search backend of ``index.backends``; ``exact_max`` is the vector count
-    above which it may search approximately.
+    ``backend`` names a search backend of ``index.backends``, reached through ``options`` (a
+    server's address); ``exact_max`` is the vector count above which it may search approximately.
     """
 
     corpus_dir: Path
@@ -51,6 +55,14 @@ class IndexConfig:
     chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
     exact_max: int = EXACT_MAX_VECTORS
     backend: str = DEFAULT_BACKEND
+    options: BackendOptions = field(default_factory=BackendOptions)
+
+    @property
+    def location(self) -> str:
+        """Where the searched data lives, without credentials: the index folder or the server."""
+        if self.backend == "milvus":
+            return display_uri(self.options.milvus_uri)
+        return str(self.index_dir)
 
 
 def sha256_file(path: Path) -> str:

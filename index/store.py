@@ -92,6 +92,8 @@ class LoadedIndex:
             "model": self.manifest["model"]["model_id"],
             "built_at": self.manifest["built_at"],
             "index_dir": str(self.path),
+            "backend": self.manifest["backend"],
+            "location": self.backend.describe()["location"],
         }
 
 
@@ -169,7 +171,7 @@ def load_index(config: IndexConfig, embedder: Embedder, *, verify: bool = True) 
 
 def _load_build(config: IndexConfig, embedder: Embedder, verify: bool, build: Path | None) -> LoadedIndex:
     build, manifest = _checked_build(config, embedder, verify, build)
-    backend = backend_type(manifest["backend"]).load(build)
+    backend = backend_type(manifest["backend"], config.options).load(build)
     if backend.dimension != embedder.dimension:
         raise CorruptIndexError(f"index in {build} has vectors of another dimension than the model's")
     return LoadedIndex(path=build, manifest=manifest, backend=backend)
@@ -212,7 +214,7 @@ def build_index(
 def _build_locked(
     config: IndexConfig, embedder: Embedder, show_progress: bool, on_stage: Callable[[str], None]
 ) -> BuildReport:
-    kind = backend_type(config.backend)
+    kind = backend_type(config.backend, config.options)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     on_stage("cleaning")

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus import ChunkerConfig, default_corpus_dir
+from index.backends import DEFAULT_BACKEND, BackendOptions, backend_names
 from index.embedding import DEFAULT_MODEL, EmbedderConfig
 from index.store import IndexConfig
 from qa.modes import RetrievalMode
@@ -141,6 +142,39 @@ class Settings(BaseSettings):
             return "llm"
         return self.answerer
 
+    # --- issue 14: the search backend, and where Milvus lives ---
+    backend: str = Field(
+        DEFAULT_BACKEND,
+        description="Search backend: 'faiss' (FAISS + BM25 files in the index folder) or 'milvus' "
+        "(collections in Milvus Lite or a Milvus server; install report-qa[milvus]).",
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="Milvus: a local path opens Milvus Lite embedded (a .db file); http://host:19530 "
+        "talks to Milvus Standalone or Distributed [default: <cache_dir>/milvus.db].",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Milvus token (USER:PASSWORD or an API key); environment only, never logged."
+    )
+    milvus_prefix: str = Field(
+        "report_qa",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$",
+        description="Milvus collection and alias names start with this (letters, digits, _).",
+    )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in backend_names():
+            raise ValueError(f"backend must be one of {', '.join(backend_names())}, got {value!r}")
+        return value
+
+    def backend_options(self) -> BackendOptions:
+        """Where a server backend's data lives; the token goes no further than this object."""
+        uri = self.milvus_uri or str(self.cache_dir.expanduser() / "milvus.db")
+        token = self.milvus_token.get_secret_value() if self.milvus_token else None
+        return BackendOptions(milvus_uri=uri, milvus_token=token, milvus_prefix=self.milvus_prefix)
+
     @field_validator("top_k")
     @classmethod
     def _positive_k(cls, value: int) -> int:
@@ -187,4 +221,6 @@ class Settings(BaseSettings):
             cache_dir=self.cache_dir.expanduser(),
             model=self.model,
             chunker=self.chunker,
+            backend=self.backend,
+            options=self.backend_options(),
         )

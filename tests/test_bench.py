@@ -122,3 +122,25 @@ def test_bench_quick_json(model_cache, tmp_path, monkeypatch) -> None:
     for label in ("index build total", "cold start to first answer", "warm: search", "warm: ask", "Scaling"):
         assert label in text
 
+
+def test_bench_quick_on_milvus(model_cache, tmp_path, monkeypatch) -> None:
+    """Issue 14: ``--backend milvus`` builds, serves and scales on a Milvus Lite server over the work folder."""
+    from cli.main import cli
+
+    monkeypatch.setenv("REPORT_QA_CACHE_DIR", str(model_cache))
+    monkeypatch.delenv("REPORT_QA_MILVUS_URI", raising=False)
+    result = CliRunner().invoke(
+        cli,
+        ["bench", "--quick", "--json", "--backend", "milvus", "--scale", "2000", "--questions", "5",
+         "--scale-queries", "10", "--index-dir", str(tmp_path / "work")],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    # the cold-start child served the same milvus index instead of rebuilding a faiss one over it
+    manifest = json.loads((tmp_path / "work" / "index" / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["backend"] == "milvus"
+    [scale] = data["scaling"]
+    vectors = scale["vectors"]
+    assert vectors["engine"] == "milvus" and vectors["uri"].startswith("http://127.0.0.1:")
+    assert vectors["approximate"]["recall_at_10"] >= 0.9 and scale["bm25"] is None
+    assert "Scaling" in render_table(data)

@@ -310,6 +310,9 @@ def test_header_names_the_index():
                "built_at": "2026-11-25T19:23:33+0000", "index_dir": "/x"}
     html = render.header_html(summary, "en")
     assert "1 document(s) · 24 passages · model intfloat/multilingual-e5-small · built 2026-11-25 19:23" in html
+    milvus = {**summary, "backend": "milvus", "location": "http://milvus.example:19530 (report_qa_1_p, report_qa_1_s)"}
+    assert "· search: milvus · http://milvus.example:19530 (report_qa_1_p" in render.header_html(milvus, "en")
+    assert "arama: milvus · http://milvus.example:19530" in render.header_html(milvus, "tr")
 
 
 def test_chat_messages_show_errors_and_pending_turns():

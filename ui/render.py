@@ -302,6 +302,8 @@ def header_html(summary: Mapping[str, Any], lang: str) -> str:
     built = str(summary["built_at"])[:16].replace("T", " ")
     status = text(lang, "status", documents=summary["documents"], passages=summary["passages"],
                   model=summary["model"], built_at=built)
+    if "backend" in summary:
+        status += " · " + text(lang, "status_backend", backend=summary["backend"], location=summary["location"])
     return (
         f'<div class="rqa-header"><h1>{escape(text(lang, "title"))}</h1>'
         f'<p>{escape(text(lang, "subtitle"))}</p>'

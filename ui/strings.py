@@ -126,6 +126,8 @@ UI: dict[Lang, dict[str, str]] = {
         "chart_all": "tümü",
         "hits_label": "Arama sonuçları",
         "sources_label": "Kaynaklar paneli",
+        # issue 14: the status line names the search backend and where it lives (never a token)
+        "status_backend": "arama: {backend} · {location}",
     },
     "en": {
         "title": "Report Assistant",
@@ -224,6 +226,8 @@ UI: dict[Lang, dict[str, str]] = {
         "chart_all": "all",
         "hits_label": "Search results",
         "sources_label": "Sources panel",
+        # issue 14: the status line names the search backend and where it lives (never a token)
+        "status_backend": "search: {backend} · {location}",
     },
 }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.context import F, load_engine, message, settings_from, user_errors
+from index.backends import backend_names
 
 # The largest scale the bench accepts: a million passages fits in memory on a 24 GiB machine.
 MAX_SCALE = 2_000_000
@@ -69,6 +70,9 @@ def _options(func: F) -> F:
 @click.option("--ann", type=click.Choice(["ivf-flat", "hnsw"]), default=None,
               help="Approximate index for the scaling runs [default: index.vectors.APPROX_KIND].")
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
+@click.option("--backend", type=click.Choice(backend_names()), default=None,
+              help="Search backend to measure [env REPORT_QA_BACKEND; milvus: a milvus-lite server over the "
+                   "work folder unless REPORT_QA_MILVUS_URI is a server].")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
 @click.option("--llm", "llm_url", default=None, metavar="URL",
@@ -78,7 +82,7 @@ def _options(func: F) -> F:
               help="Questions timed with --llm.")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
-                  scale_queries: int | None, ann: str | None, skip_model_build: bool,
+                  scale_queries: int | None, ann: str | None, skip_model_build: bool, backend: str | None,
                   out_path: Path | None, llm_url: str | None, llm_questions: int) -> None:
     """Measure index build, cold start, warm latency, memory and scaling on this machine.
 
@@ -102,7 +106,7 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         ann=ann,
         work_dir=index_dir,
     )
-    settings = settings_from(corpus_dir=corpus_dir, model=model)
+    settings = settings_from(corpus_dir=corpus_dir, model=model, backend=backend)
 
     def log(message: str) -> None:
         click.echo(f"bench: {message}", err=True)

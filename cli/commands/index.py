@@ -28,12 +28,15 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         reason = message("rebuild_requested") if force else check_index(config, embedder)
         if reason is None:
             summary: dict[str, Any] = {"status": "up-to-date", "index_dir": str(config.index_dir)}
+            summary |= {"backend": config.backend, "location": config.location}
         else:
             stage("index")(message("building", reason=reason))
             report = build_index(config, embedder, show_progress=sys.stderr.isatty(), on_stage=stage("index"))
             summary = {
                 "status": "built",
                 "index_dir": str(config.index_dir),
+                "backend": config.backend,
+                "location": config.location,
                 "documents": report.documents,
                 "passages": report.passages,
                 "sentences": report.sentences,

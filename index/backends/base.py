@@ -19,8 +19,10 @@ stop being stable across updates, so they would become passage ids at this bound
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypedDict, runtime_checkable
+from urllib.parse import urlsplit
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +31,29 @@ from corpus import Passage
 
 # Rows of L2-normalised float32 vectors (a single vector: one row's worth, 1-D).
 Vectors = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """Where a server backend keeps its data; file backends (``faiss``) ignore it.
+
+    ``milvus_uri`` is a local file path (Milvus Lite, embedded) or ``http://host:19530``
+    (Milvus Standalone or Distributed); ``milvus_prefix`` starts every collection and alias
+    name. The token is left out of ``repr`` and is never logged or recorded.
+    """
+
+    milvus_uri: str = ""
+    milvus_token: str | None = field(default=None, repr=False)
+    milvus_prefix: str = "report_qa"
+
+
+def display_uri(uri: str) -> str:
+    """``uri`` without any ``user:password@`` part, fit for logs, status lines and ``--json``."""
+    parts = urlsplit(uri)
+    if parts.scheme and parts.hostname:
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+    return uri
 
 
 class BackendDescription(TypedDict):

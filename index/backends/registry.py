@@ -1,22 +1,41 @@
-"""Search backends by name: ``faiss`` (the local FAISS + bm25s files) today.
+"""Search backends by name: ``faiss`` (the local FAISS + bm25s files) and ``milvus``.
 
 A new backend is a class implementing :class:`index.backends.base.SearchBackend` whose class
-(or a small factory object) is a :class:`index.backends.base.BackendType`, added to ``_TYPES``;
-``tests/index/test_backend_contract.py`` then runs the same checks over it.
+(or a small factory object) is a :class:`index.backends.base.BackendType`, added to ``_TYPES``
+as a function of the :class:`BackendOptions`; ``tests/index/test_backend_contract.py`` then
+runs the same checks over it. ``milvus`` is imported only when asked for: ``pymilvus`` is the
+optional extra ``report-qa[milvus]``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus import Passage
-from index.backends.base import BackendType, SearchBackend, Vectors
+from index.backends.base import BackendOptions, BackendType, SearchBackend, Vectors
 from index.backends.faiss_backend import FaissBackend
 from index.errors import IndexStoreError
 from index.vectors import EXACT_MAX_VECTORS
 
 DEFAULT_BACKEND = "faiss"
-_TYPES: dict[str, BackendType] = {FaissBackend.name: FaissBackend}
+
+
+def _milvus(options: BackendOptions) -> BackendType:
+    try:
+        from index.backends.milvus_backend import MilvusType
+    except ImportError as exc:  # pymilvus is an optional extra
+        raise IndexStoreError(
+            f"the milvus backend needs pymilvus ({exc.name} is not installed): "
+            'pip install "report-qa[milvus]", or set REPORT_QA_BACKEND=faiss'
+        ) from exc
+    return MilvusType(options)
+
+
+_TYPES: dict[str, Callable[[BackendOptions], BackendType]] = {
+    FaissBackend.name: lambda _options: FaissBackend,
+    "milvus": _milvus,
+}
 
 
 def backend_names() -> tuple[str, ...]:
@@ -24,16 +43,16 @@ def backend_names() -> tuple[str, ...]:
     return tuple(_TYPES)
 
 
-def backend_type(name: str) -> BackendType:
-    """The backend kind registered as ``name``.
+def backend_type(name: str, options: BackendOptions | None = None) -> BackendType:
+    """The backend kind registered as ``name``, reaching its data through ``options``.
 
     Raises:
-        IndexStoreError: no backend has that name.
+        IndexStoreError: no backend has that name, or its optional library is not installed.
     """
-    kind = _TYPES.get(name)
-    if kind is None:
+    make = _TYPES.get(name)
+    if make is None:
         raise IndexStoreError(f"unknown search backend {name!r}; use one of {', '.join(backend_names())}")
-    return kind
+    return make(options or BackendOptions())
 
 
 def build_backend(
@@ -43,15 +62,16 @@ def build_backend(
     sentence_vectors: Vectors,
     *,
     exact_max: int = EXACT_MAX_VECTORS,
+    options: BackendOptions | None = None,
 ) -> SearchBackend:
     """A new, unsaved backend of kind ``name`` over ``passages`` and their vectors."""
-    return backend_type(name).build(passages, passage_vectors, sentence_vectors, exact_max=exact_max)
+    return backend_type(name, options).build(passages, passage_vectors, sentence_vectors, exact_max=exact_max)
 
 
-def open_backend(name: str, folder: Path) -> SearchBackend:
+def open_backend(name: str, folder: Path, options: BackendOptions | None = None) -> SearchBackend:
     """The backend of kind ``name`` saved in ``folder``.
 
     Raises:
         IndexStoreError: unknown name; CorruptIndexError: unreadable or inconsistent files.
     """
-    return backend_type(name).load(folder)
+    return backend_type(name, options).load(folder)

@@ -66,6 +66,10 @@ def child_env(settings: Settings) -> dict[str, str]:
         env.pop("REPORT_QA_EMBED_THREADS", None)
     else:
         env["REPORT_QA_EMBED_THREADS"] = str(settings.embed_threads)
+    # issue 14: the same search backend (the token, environment-only, is inherited as it is)
+    env["REPORT_QA_BACKEND"] = settings.backend
+    env["REPORT_QA_MILVUS_URI"] = settings.backend_options().milvus_uri
+    env["REPORT_QA_MILVUS_PREFIX"] = settings.milvus_prefix
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_VERBOSITY", "error")

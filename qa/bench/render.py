@@ -91,16 +91,19 @@ def render_table(r: dict[str, Any]) -> str:
         for s in r["scaling"]:
             v, bm = s["vectors"], s["bm25"]
             ex, ap = v["exact"], v["approximate"]
+            bm25 = (  # None: not measured on this backend (milvus)
+                f"{bm['latency_ms']['p50']:>7.2f}/{bm['latency_ms']['p95']:<8.2f} | {bm['build_s']:>12.1f} | "
+                f"{bm['memory_mb']:>8.0f}" if bm else f"{'-':>16} | {'-':>12} | {'-':>8}"
+            )
             lines.append(
                 f"{s['passages']:>10,} | {ex['latency_ms']['p50']:>8.2f}/{ex['latency_ms']['p95']:<8.2f} | "
                 f"{ap['name']:<26} | {ap['latency_ms']['p50']:>8.2f}/{ap['latency_ms']['p95']:<8.2f} | "
                 f"{ap['recall_at_10']:>9.3f} | {ap['build_s']:>8.1f} | "
-                f"{ex['memory_mb']:>10.0f}/{ap['memory_mb']:<10.0f} | {v['rss_delta_mb']:>8.0f} | "
-                f"{bm['latency_ms']['p50']:>7.2f}/{bm['latency_ms']['p95']:<8.2f} | {bm['build_s']:>12.1f} | "
-                f"{bm['memory_mb']:>8.0f}"
+                f"{ex['memory_mb']:>10.0f}/{ap['memory_mb']:<10.0f} | {v['rss_delta_mb']:>8.0f} | " + bm25
             )
         lines.append(
             f"(vectors: sigma={VECTOR_SIGMA}, seed={SEED}; BM25 vocabulary/tokens: "
-            + ", ".join(f"{s['bm25']['vocabulary']:,}/{s['bm25']['tokens']:,}" for s in r["scaling"]) + ")"
+            + ", ".join(f"{s['bm25']['vocabulary']:,}/{s['bm25']['tokens']:,}" for s in r["scaling"] if s["bm25"])
+            + ")"
         )
     return "\n".join(lines)

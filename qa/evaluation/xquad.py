@@ -14,12 +14,13 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from corpus import ChunkerConfig
 from corpus.errors import ReportQAError
+from index.backends import DEFAULT_BACKEND
 from index.embedding import Embedder
 from index.store import IndexConfig, LoadedIndex, ensure_index
 from qa.answer import normalize_question
@@ -133,12 +134,17 @@ def xquad_index(
         XquadError: a paragraph did not become exactly one passage.
     """
     cache = settings.cache_dir.expanduser()
+    # Each backend keeps its own XQuAD index (and Milvus collections), so switching back and forth rebuilds neither.
+    suffix = "" if settings.backend == DEFAULT_BACKEND else f"-{settings.backend}"
+    options = settings.backend_options()
     config = IndexConfig(
         corpus_dir=cache / f"xquad-corpus-{lang}",
-        index_dir=cache / f"xquad-index-{lang}",
+        index_dir=cache / f"xquad-index-{lang}{suffix}",
         cache_dir=cache,
         model=settings.model,
         chunker=CHUNKER,
+        backend=settings.backend,
+        options=replace(options, milvus_prefix=f"{options.milvus_prefix}_xquad_{lang}"),
     )
     write_corpus(paragraphs, config.corpus_dir)
     index = ensure_index(config, embedder, show_progress=show_progress, on_stage=on_stage)

@@ -3,7 +3,8 @@
 Each backend is built from the bundled report's passages and real e5 vectors, checked
 against brute-force answers computed here from the same vectors, then saved, reloaded and
 checked to answer identically. A backend added to ``index.backends.registry`` runs this
-suite without any change to it.
+suite without any change to it. ``milvus`` runs twice: on an embedded Milvus Lite file and
+against a ``milvus-lite server`` on loopback (the gRPC client path used against a cluster).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ import numpy as np
 import pytest
 
 from corpus import Passage
-from index.backends import BackendType, SearchBackend, backend_names, backend_type, build_backend, open_backend
+from index.backends import (
+    BackendOptions,
+    BackendType,
+    SearchBackend,
+    backend_names,
+    backend_type,
+    build_backend,
+    open_backend,
+)
 from index.embedding import DEFAULT_MODEL, Embedder, EmbedderConfig, load_embedder
 from index.errors import IndexStoreError
 
@@ -52,26 +61,43 @@ def data(passages: list[Passage], embedder: Embedder) -> SimpleNamespace:
 
 
 Pairs = dict[str, tuple[SearchBackend, SearchBackend]]
+# Where each backend under test keeps its data: (registered name, how it is reached).
+TARGETS = ("faiss", "milvus-lite", "milvus-server")
 
 
 @pytest.fixture(scope="module")
-def pairs(data: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> Pairs:
-    """Every registered backend: built from the vectors, and saved then reopened from disk."""
+def targets(tmp_path_factory: pytest.TempPathFactory, milvus_server: str) -> dict[str, tuple[str, BackendOptions]]:
+    lite = str(tmp_path_factory.mktemp("milvus-lite") / "contract.db")
+    return {
+        "faiss": ("faiss", BackendOptions()),
+        "milvus-lite": ("milvus", BackendOptions(milvus_uri=lite, milvus_prefix="contract")),
+        "milvus-server": ("milvus", BackendOptions(milvus_uri=milvus_server, milvus_prefix="contract")),
+    }
+
+
+@pytest.fixture(scope="module")
+def pairs(
+    data: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory, targets: dict[str, tuple[str, BackendOptions]]
+) -> Pairs:
+    """Every target: built from the vectors, and saved then reopened from disk."""
+    assert {name for name, _ in targets.values()} == set(backend_names())
     out = {}
-    for name in backend_names():
-        built = build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors, exact_max=50_000)
-        folder = tmp_path_factory.mktemp(f"backend-{name}")
+    for target, (name, options) in targets.items():
+        built = build_backend(
+            name, data.passages, data.passage_vectors, data.sentence_vectors, exact_max=50_000, options=options
+        )
+        folder = tmp_path_factory.mktemp(f"backend-{target}")
         built.save(folder)
-        out[name] = (built, open_backend(name, folder))
+        out[target] = (built, open_backend(name, folder, options))
     return out
 
 
-@pytest.fixture(params=[(name, state) for name in backend_names() for state in ("built", "reloaded")],
+@pytest.fixture(params=[(target, state) for target in TARGETS for state in ("built", "reloaded")],
                 ids=lambda param: "-".join(param))
 def backend(request: pytest.FixtureRequest, pairs: Pairs) -> SearchBackend:
     """Every check runs on each backend freshly built and reloaded from disk."""
-    name, state = request.param
-    return pairs[name][state == "reloaded"]
+    target, state = request.param
+    return pairs[target][state == "reloaded"]
 
 
 def _assert_top_k(result: dict[int, float], everything: dict[int, float], k: int) -> None:
@@ -147,6 +173,18 @@ def test_lexical(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
             _assert_top_k(result, wider, k)
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_lexical_scores_are_the_faiss_backends(pairs: Pairs, target: str) -> None:
+    """Every backend scores BM25 as bm25s does, so the fusion and the answers do not move."""
+    reference = pairs["faiss"][0]
+    backend = pairs[target][1]
+    for query in [q for q, _ in LEXICAL] + [q for q, _ in QUESTIONS]:
+        got, want = backend.lexical(query, backend.size), reference.lexical(query, reference.size)
+        assert set(got) == set(want)
+        for row, score in got.items():
+            assert score == pytest.approx(want[row], rel=1e-5)
+
+
 def test_lexical_without_a_known_term_finds_nothing(backend: SearchBackend) -> None:
     assert backend.lexical("zzqxv wplkj", 5) == {}
     assert backend.lexical("", 5) == {}
@@ -179,9 +217,9 @@ def test_passage_vectors(backend: SearchBackend, data: SimpleNamespace) -> None:
         backend.passage_vectors([backend.size])
 
 
-@pytest.mark.parametrize("name", backend_names())
-def test_reloaded_answers_exactly_as_built(pairs: Pairs, data: SimpleNamespace, name: str) -> None:
-    built, reloaded = pairs[name]
+@pytest.mark.parametrize("target", TARGETS)
+def test_reloaded_answers_exactly_as_built(pairs: Pairs, data: SimpleNamespace, target: str) -> None:
+    built, reloaded = pairs[target]
     assert reloaded.passages == built.passages
     np.testing.assert_array_equal(reloaded.centroid, built.centroid)
     for query in data.queries:
@@ -197,22 +235,29 @@ def test_reloaded_answers_exactly_as_built(pairs: Pairs, data: SimpleNamespace, 
     }
 
 
-@pytest.mark.parametrize("name", backend_names())
-def test_saved_files_are_the_declared_ones(pairs: Pairs, name: str) -> None:
-    kind: BackendType = backend_type(name)
+@pytest.mark.parametrize("target", TARGETS)
+def test_saved_files_are_the_declared_ones(
+    pairs: Pairs, targets: dict[str, tuple[str, BackendOptions]], tmp_path: Path, target: str
+) -> None:
+    name, options = targets[target]
+    kind: BackendType = backend_type(name, options)
     assert kind.name == name
-    location = Path(pairs[name][1].describe()["location"])
-    assert all((location / file).is_file() for file in kind.files)
+    pairs[target][0].save(tmp_path)
+    assert all((tmp_path / file).is_file() for file in kind.files)
 
 
-def test_build_refuses_vectors_that_do_not_match(data: SimpleNamespace) -> None:
-    for name in backend_names():
+def test_build_refuses_vectors_that_do_not_match(
+    data: SimpleNamespace, targets: dict[str, tuple[str, BackendOptions]]
+) -> None:
+    for name, options in targets.values():
         with pytest.raises(ValueError, match="vectors for"):
-            build_backend(name, data.passages, data.passage_vectors[:-1], data.sentence_vectors, exact_max=50_000)
+            build_backend(name, data.passages, data.passage_vectors[:-1], data.sentence_vectors,
+                          exact_max=50_000, options=options)
         with pytest.raises(ValueError, match="vectors for"):
-            build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors[1:], exact_max=50_000)
+            build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors[1:],
+                          exact_max=50_000, options=options)
 
 
 def test_unknown_backend_names_the_choices(tmp_path: Path) -> None:
-    with pytest.raises(IndexStoreError, match="unknown search backend 'milvus'; use one of faiss"):
-        open_backend("milvus", tmp_path)
+    with pytest.raises(IndexStoreError, match="unknown search backend 'elastic'; use one of faiss, milvus"):
+        open_backend("elastic", tmp_path)
