@@ -9,7 +9,7 @@ from pathlib import Path
 from corpus.errors import ReportQAError
 from corpus.models import CleanDocument
 from corpus.readers import Reader, reader_for, registered_readers
-from corpus.readers.text import MAX_FILE_BYTES, sanitize_text
+from corpus.readers.text import MAX_FILE_BYTES, sanitize_text, too_large
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -48,31 +48,31 @@ def default_corpus_dir() -> Path:
     return Path(__file__).resolve().parent / "documents"
 
 
-def _readable_files(directory: Path) -> list[tuple[Path, Reader]]:
-    """Every document file under ``directory`` with its reader, in a stable order.
+def _all_files(directory: Path) -> list[tuple[Path, Reader | None]]:
+    """Every file under ``directory`` with its reader (None: no reader takes its type), in a stable order.
 
     Hidden files and folders (a leading dot) *inside* ``directory`` are skipped; the folder
     itself may live anywhere, e.g. under ``~/.local``. Folders named like documents are not files.
     """
     found = []
     for path in sorted(directory.rglob("*")):
-        reader = reader_for(path)
         hidden = any(part.startswith(".") for part in path.relative_to(directory).parts)
-        if reader is not None and not hidden and not path.is_dir():
-            found.append((path, reader))
+        if not hidden and path.is_file():
+            found.append((path, reader_for(path)))
     return found
 
 
 def corpus_files(directory: Path) -> list[Path]:
     """The document files under ``directory`` (those some reader takes), in a stable order."""
-    return [path for path, _ in _readable_files(directory)]
+    return [path for path, reader in _all_files(directory) if reader is not None]
 
 
-def load_corpus(directory: Path) -> LoadResult:
+def load_corpus(directory: Path, max_file_bytes: int = MAX_FILE_BYTES) -> LoadResult:
     """Read every document in ``directory`` with the reader for its suffix.
 
-    Bad files (empty, binary, not UTF-8, unreadable, too large, duplicates) are
-    skipped and listed in ``problems``; the good ones are still loaded. Control characters
+    Bad files (of an unknown type, empty, binary, not UTF-8, unreadable, over ``max_file_bytes``,
+    encrypted or damaged, duplicates) are skipped and listed in ``problems``; the good ones are
+    still loaded. What a reader could not read inside a good file (scanned pages) is logged. Control characters
     and bidirectional overrides are removed from the text (see ``sanitize_text``).
 
     Raises:
@@ -84,13 +84,25 @@ def load_corpus(directory: Path) -> LoadResult:
         raise CorpusError(f"corpus path is not a folder: {directory} (pass --corpus DIR)")
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path, reader in _readable_files(directory):
+    for path, reader in _all_files(directory):
         rel = path.relative_to(directory).as_posix()
+        if reader is None:
+            kind = path.suffix.lower() or "without an extension"
+            result.problems.append(Problem(rel, f"unknown file type ({kind}): only {_kinds()} are read; remove it"))
+            continue
         try:
+            size = path.stat().st_size
+            if size > max_file_bytes:
+                raise too_large(size, max_file_bytes)
             document = reader.read(path, rel)
         except ReportQAError as exc:
             result.problems.append(Problem(rel, str(exc)))
             continue
+        except OSError as exc:
+            result.problems.append(Problem(rel, f"cannot read file: {exc.strerror or exc}; remove it"))
+            continue
+        for note in document.notes:
+            log.warning("%s: %s", rel, note)
         if document.sha256 in seen:
             reason = f"duplicate of {seen[document.sha256]} (same text); remove one of them"
             result.problems.append(Problem(rel, reason))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ChunkerConfig, CorpusError
-from corpus.loader import corpus_files
+from corpus.loader import MAX_FILE_BYTES, corpus_files
 from index.backends import DEFAULT_BACKEND, backend_type
 from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError
@@ -51,6 +51,7 @@ class IndexConfig:
     chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
     exact_max: int = EXACT_MAX_VECTORS
     backend: str = DEFAULT_BACKEND
+    max_file_bytes: int = MAX_FILE_BYTES  # larger corpus files are skipped
 
 
 def sha256_file(path: Path) -> str:

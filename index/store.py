@@ -217,7 +217,7 @@ def _build_locked(
     t0 = time.perf_counter()
     on_stage("cleaning")
     wanted = identity(config, embedder)
-    loaded = load_corpus(config.corpus_dir)
+    loaded = load_corpus(config.corpus_dir, config.max_file_bytes)
     timings["clean_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

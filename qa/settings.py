@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     auth: SecretStr | None = Field(
         None, description="USER:PASSWORD required by `serve` for the page and the API (never logged)."
     )
+    # Issue 12 (your own documents): larger corpus files are skipped, with the reason.
+    max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this many MiB are skipped.")
 
     @field_validator("top_k")
     @classmethod
@@ -124,4 +126,5 @@ class Settings(BaseSettings):
             cache_dir=self.cache_dir.expanduser(),
             model=self.model,
             chunker=self.chunker,
+            max_file_bytes=int(self.max_file_mb * 2**20),
         )
