@@ -97,7 +97,7 @@ def write_report_pdf(path: Path, *, with_title: bool = True) -> TypesetReport:
                 section = [b for b in doc.blocks[i + 1 :] if b.kind != "heading"][:2]
                 with pdf.text_columns(ncols=2, gutter=6, text_align="J", l_margin=pdf.l_margin) as cols:
                     for k, para in enumerate(section):
-                        out.block_pages[i + 1 + k] = pdf.page_no()
+                        out.block_pages[i + 1 + k] = out.two_column_page
                         cols.write(_hyphenable(para.text))
                         cols.ln()
                         cols.ln()
@@ -117,7 +117,8 @@ def write_report_pdf(path: Path, *, with_title: bool = True) -> TypesetReport:
                         cells.cell(cell)
             pdf.ln(3)
             continue
-        out.block_pages[i] = pdf.page_no()
+        # the first line goes to the next page when it does not fit on this one
+        out.block_pages[i] = pdf.page_no() + (1 if pdf.will_page_break(4.5) else 0)
         pdf.multi_cell(0, 4.5, _hyphenable(block.text), align="J", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2.5)
         if i == 12:  # an image-only page: a scan, with no text layer and no header or footer
