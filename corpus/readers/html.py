@@ -40,7 +40,7 @@ class HtmlReader(TextReader):
         title = _text(title_tag.get_text()) if title_tag else ""
         for tag in soup.find_all(_DROPPED):
             tag.decompose()
-        for tag in soup.find_all(attrs={"role": list(_DROPPED_ROLES)}):
+        for tag in soup.find_all(lambda t: t.get("role") in _DROPPED_ROLES):
             tag.decompose()
         root = soup.find("main") or soup.find("article") or soup.body or soup
         blocks: list[RawBlock] = []

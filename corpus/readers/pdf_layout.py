@@ -171,8 +171,8 @@ def group_blocks(pages: list[list[PdfLine]]) -> list[RawBlock]:
             # Cells wrap and come column by column (each going back up): a table ends at a page change, a
             # clear gap, a change of type size, or a long finished sentence set as one cell (prose again).
             prose = len(line.cells) < 2 and len(text.split()) > TABLE_ROW_MAX_WORDS and _SENTENCE_END_RE.search(text)
-            rows = members[-1][1:]
-            resized = bool(rows) and abs(line.size - rows[0].size) >= 0.5  # tables are often set smaller
+            body_rows = members[-1][1:]
+            resized = bool(body_rows) and abs(line.size - body_rows[0].size) >= 0.5  # tables are often set smaller
             if prev.page != line.page or gap > 2 * body + spacing * 2 or prose or resized:
                 start(_kind(text), line)
             else:

@@ -1,4 +1,4 @@
-"""PDF, Word and HTML files as users have them: the report typeset by the tests, real files we did not write, bad files."""
+"""PDF, Word and HTML files as users have them: the report typeset by the tests, real files, bad files."""
 
 from __future__ import annotations
 
@@ -147,7 +147,10 @@ def test_each_bad_file_is_skipped_with_its_reason_and_the_rest_is_read(typeset, 
         assert "\n" not in reasons[name]
 
 
-REAL_PDFS = [Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf"), Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")]
+REAL_PDFS = [
+    Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf"),
+    Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf"),
+]
 
 
 @pytest.mark.parametrize("path", REAL_PDFS, ids=lambda p: p.name)
