@@ -55,6 +55,7 @@ class Hit:
             "doc": p.doc,
             "section": p.section,
             "page": p.page,
+            "page_label": p.page_label,
             "paragraph": p.paragraph,
             "text": p.text,
         }
@@ -97,18 +98,27 @@ class Retriever:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])
 
-    def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
+    def _signals(
+        self, query: QueryVector, depth: int, docs: frozenset[str] | None
+    ) -> dict[str, Callable[[], dict[int, float]]]:
         return {
-            "dense": lambda: self.backend.dense(query.vector, depth),
-            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE),
-            "bm25": lambda: self.backend.lexical(query.text, depth),
+            "dense": lambda: self.backend.dense(query.vector, depth, docs),
+            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
+            "bm25": lambda: self.backend.lexical(query.text, depth, docs),
         }
 
-    def search(self, query: QueryVector, k: int, mode: RetrievalMode | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever)."""
+    def search(
+        self,
+        query: QueryVector,
+        k: int,
+        mode: RetrievalMode | None = None,
+        docs: frozenset[str] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever),
+        from the documents ``docs`` only when given (names as in ``Passage.doc``)."""
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
-        searches = self._signals(query, depth)
+        searches = self._signals(query, depth, docs)
         scores = {name: searches[name]() for name in names}
         if len(names) == 1:
             fused = scores[names[0]]
