@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from cli.commands import ask, bench, calibrate, index, search, serve
+from cli.commands import ask, bench, calibrate, docs, index, search, serve
 from cli.commands import eval as eval_
 from qa.settings import Settings
 
@@ -21,6 +21,7 @@ COMMANDS: tuple[click.Command, ...] = (
     eval_.command,
     bench.command,
     calibrate.command,
+    docs.group,
 )
 
 

@@ -146,8 +146,8 @@ def search(
     params = None
     if ids is not None:
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
-        params = faiss.SearchParameters(sel=selector)
-        params.sel_ref = selector  # type: ignore[attr-defined]  # keep the selector alive while searching
+        params = faiss.SearchParameters()
+        params.sel = selector  # the local ``selector`` keeps the SWIG object alive until the search returns
     if len(queries) > SEARCH_PARALLEL_MIN_QUERIES:
         return index.search(queries, k, params=params)
     threads = faiss.omp_get_max_threads()
