@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
+PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "page_label", "paragraph", "text"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
 
 

@@ -432,7 +432,7 @@ def test_api_rejects_unknown_languages(engine):
 
 ANSWER_KEYS = {"id", "question", "language", "answered", "answer", "citations", "passages"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
-PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
+PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "page_label", "paragraph", "text"}
 
 
 @pytest.fixture(scope="module")
