@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm import tqdm
 
 from corpus import CleanDocument, CorpusError, Passage, chunk_document
 from corpus.errors import ReportQAError
@@ -70,7 +71,9 @@ def gather(
     on_stage("cleaning")
     chunker = config.chunker.to_dict()
     slots: list[DocumentPart | tuple[str, CleanDocument, Reader, list[Passage]]] = []
-    for path, rel, reader in corpus_entries(config.corpus_dir):
+    entries = corpus_entries(config.corpus_dir)
+    # A bar with an ETA on a terminal (show_progress); embedding draws its own.
+    for path, rel, reader in tqdm(entries, desc="reading", unit="file", disable=not show_progress, leave=False):
         if reader is None:
             out.problems.append(Problem(rel, unknown_type(path)))
             continue

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -71,10 +73,13 @@ def _options(func: F) -> F:
 @click.option("--skip-model-build", is_flag=True, help="Do not time the one-time model build.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the JSON result to this file.")
+@click.option("--documents", is_flag=True,
+              help="Instead: PDF extraction pages/s, a 300-page PDF build, embedding throughput and the cost "
+              "of changing one file in a 50-document corpus (needs the dev extra's fpdf2).")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
                   scale_queries: int | None, ann: str | None, skip_model_build: bool,
-                  out_path: Path | None) -> None:
+                  out_path: Path | None, documents: bool) -> None:
     """Measure index build, cold start, warm latency, memory and scaling on this machine.
 
     The report's index is rebuilt in a temporary folder (or under --index-dir); the model
@@ -100,8 +105,24 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         click.echo(f"bench: {message}", err=True)
 
     with user_errors():
-        result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
+        if documents:
+            result = _documents_bench(settings, index_dir, log)
+        else:
+            result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
     text = json.dumps(result, ensure_ascii=False, indent=None if as_json else 2)
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
-    click.echo(text if as_json else render_table(result))
+    click.echo(text if as_json or documents else render_table(result))
+
+
+def _documents_bench(settings: Any, work_dir: Path | None, log: Callable[[str], None]) -> dict[str, Any]:
+    """``bench --documents`` (qa.bench.documents) in ``work_dir`` or a temporary folder."""
+    import tempfile
+
+    from index.embedding import load_embedder
+    from qa.bench.documents import bench_documents
+    from qa.bench.machine import machine_info
+
+    embedder = load_embedder(settings.embedder_config())
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        return {"machine": machine_info(), **bench_documents(settings, embedder, Path(tmp), log)}
