@@ -80,7 +80,10 @@ def _page_lines(page: pdfium.PdfPage, number: int, label: str | None) -> list[Pd
                 size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
                 _, bottom, _, top = textpage.get_charbox(first, loose=True)
                 _, end_bottom, _, end_top = textpage.get_charbox(last, loose=True)
-                cells = _cells(textpage, match.start(), line, size) if len(line) <= CELL_MAX_CHARS else ()
+                # pdfium gives a line one rectangle per run of text; only a line of several runs
+                # (e.g. table cells) is measured character by character, which costs far more.
+                several = len(line) <= CELL_MAX_CHARS and textpage.count_rects(match.start(), len(line)) > 1
+                cells = _cells(textpage, match.start(), line, size) if several else ()
             else:
                 size, bottom, top, end_bottom, end_top, cells = 0.0, 0.0, 0.0, 0.0, 0.0, ()
             clean = sanitize_text(normalize(line))

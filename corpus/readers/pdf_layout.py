@@ -112,9 +112,11 @@ def _line_spacing(lines: list[PdfLine]) -> float:
 
 def _is_heading(line: PdfLine, body: float) -> bool:
     text = line.text.strip()
-    if len(text.split()) > 14 or (_SENTENCE_END_RE.search(text) and not is_upper_heading(text)):
+    if len(text.split()) > 14:
         return False
-    return line.size >= body * HEADING_SIZE_RATIO or is_upper_heading(text)
+    if line.size >= body * HEADING_SIZE_RATIO and not _SENTENCE_END_RE.search(text):
+        return True
+    return is_upper_heading(text)
 
 
 def _join(lines: list[str]) -> str:
