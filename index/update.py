@@ -72,6 +72,7 @@ def gather(
     chunker = config.chunker.to_dict()
     slots: list[DocumentPart | tuple[str, CleanDocument, Reader, list[Passage]]] = []
     entries = corpus_entries(config.corpus_dir)
+    chunk_s = 0.0
     # A bar with an ETA on a terminal (show_progress); embedding draws its own.
     for path, rel, reader in tqdm(entries, desc="reading", unit="file", disable=not show_progress, leave=False):
         if reader is None:
@@ -97,8 +98,11 @@ def gather(
         except ReportQAError as exc:
             out.problems.append(Problem(rel, str(exc)))
             continue
+        t_chunk = time.perf_counter()
         slots.append((key, doc, reader, chunk_document(doc, config.chunker)))
-    out.timings["clean_s"] = time.perf_counter() - t0
+        chunk_s += time.perf_counter() - t_chunk
+    out.timings["clean_s"] = time.perf_counter() - t0 - chunk_s
+    out.timings["chunk_s"] = chunk_s
 
     t0 = time.perf_counter()
     new = [slot for slot in slots if isinstance(slot, tuple)]
