@@ -86,6 +86,9 @@ def gather(
         except ReportQAError as exc:
             out.problems.append(Problem(rel, str(exc)))
             continue
+        except PermissionError:  # worded as the readers word it
+            out.problems.append(Problem(rel, "permission denied: make the file readable (chmod +r) or remove it"))
+            continue
         except OSError as exc:
             out.problems.append(Problem(rel, f"cannot read file: {exc.strerror or exc}; remove it"))
             continue
