@@ -112,13 +112,14 @@ def emit(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-def location(section: str, paragraph: int | None, page: int | None) -> str:
-    """``section, ¶n, p. m`` for the text output."""
+def location(section: str, paragraph: int | None, page: int | None, page_label: str | None = None) -> str:
+    """``section, ¶n, p. m`` for the text output; ``p. m (printed iv)`` when the page's printed label differs."""
     parts = [section or "—"]
     if paragraph is not None:
         parts.append(f"¶{paragraph}")
     if page is not None:
-        parts.append(f"p. {page}")
+        printed = f" (printed {page_label})" if page_label and page_label != str(page) else ""
+        parts.append(f"p. {page}{printed}")
     return ", ".join(parts)
 
 

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from cli.commands import ask, bench, calibrate, index, llm, search, serve
+from cli.commands import ask, bench, calibrate, docs, index, llm, search, serve
 from cli.commands import eval as eval_
 from qa.settings import Settings
 
@@ -22,6 +22,7 @@ COMMANDS: tuple[click.Command, ...] = (
     bench.command,
     calibrate.command,
     llm.command,  # issue 10: report-qa llm serve
+    docs.group,
 )
 
 

@@ -167,6 +167,7 @@ def chunk_document(doc: CleanDocument, config: ChunkerConfig | None = None) -> l
             first, last = group[0], group[-1]
             paragraphs = [u.block.paragraph for u in group if u.block.paragraph is not None]
             pages = [u.block.page for u in group if u.block.page is not None]
+            first_page = next((u.block for u in group if u.block.page is not None and u.block.page == min(pages)), None)
             passages.append(
                 Passage(
                     chunk_id=f"{slug}-{len(passages) + 1:03d}",
@@ -181,6 +182,7 @@ def chunk_document(doc: CleanDocument, config: ChunkerConfig | None = None) -> l
                     text=doc.text[first.start : last.end],
                     kind="table" if first.block.kind == "table" else "text",
                     sentences=tuple(s for u in group for s in u.sentences),
+                    page_label=first_page.page_label if first_page is not None else None,
                 )
             )
     return passages

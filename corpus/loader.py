@@ -8,17 +8,19 @@ from pathlib import Path
 
 from corpus.errors import ReportQAError
 from corpus.models import CleanDocument
-from corpus.readers import Reader, reader_for, registered_readers
-from corpus.readers.text import MAX_FILE_BYTES, sanitize_text
+from corpus.readers import Reader, UnreadableDocument, reader_for, registered_readers
+from corpus.readers.text import MAX_FILE_BYTES, sanitize_text, too_large
 
 __all__ = [
     "MAX_FILE_BYTES",
     "CorpusError",
     "LoadResult",
     "Problem",
+    "corpus_entries",
     "corpus_files",
     "default_corpus_dir",
     "load_corpus",
+    "read_document",
     "sanitize_text",
 ]
 
@@ -48,61 +50,105 @@ def default_corpus_dir() -> Path:
     return Path(__file__).resolve().parent / "documents"
 
 
-def _readable_files(directory: Path) -> list[tuple[Path, Reader]]:
-    """Every document file under ``directory`` with its reader, in a stable order.
+def _all_files(directory: Path) -> list[tuple[Path, Reader | None]]:
+    """Every file under ``directory`` with its reader (None: no reader takes its type), in a stable order.
 
     Hidden files and folders (a leading dot) *inside* ``directory`` are skipped; the folder
     itself may live anywhere, e.g. under ``~/.local``. Folders named like documents are not files.
     """
     found = []
     for path in sorted(directory.rglob("*")):
-        reader = reader_for(path)
         hidden = any(part.startswith(".") for part in path.relative_to(directory).parts)
-        if reader is not None and not hidden and not path.is_dir():
-            found.append((path, reader))
+        if not hidden and path.is_file():
+            found.append((path, reader_for(path)))
     return found
 
 
 def corpus_files(directory: Path) -> list[Path]:
     """The document files under ``directory`` (those some reader takes), in a stable order."""
-    return [path for path, _ in _readable_files(directory)]
+    return [path for path, reader in _all_files(directory) if reader is not None]
 
 
-def load_corpus(directory: Path) -> LoadResult:
-    """Read every document in ``directory`` with the reader for its suffix.
-
-    Bad files (empty, binary, not UTF-8, unreadable, too large, duplicates) are
-    skipped and listed in ``problems``; the good ones are still loaded. Control characters
-    and bidirectional overrides are removed from the text (see ``sanitize_text``).
+def corpus_entries(directory: Path) -> list[tuple[Path, str, Reader | None]]:
+    """Every file under ``directory``: its path, its name in the corpus (relative, POSIX) and its reader.
 
     Raises:
-        CorpusError: the folder is missing or holds no usable document.
+        CorpusError: the folder is missing or not a folder.
     """
     if not directory.exists():
         raise CorpusError(f"corpus folder not found: {directory} (pass --corpus DIR with {_kinds()} files)")
     if not directory.is_dir():
         raise CorpusError(f"corpus path is not a folder: {directory} (pass --corpus DIR)")
+    return [(path, path.relative_to(directory).as_posix(), reader) for path, reader in _all_files(directory)]
+
+
+def unknown_type(path: Path) -> str:
+    """The reason a file no reader takes is skipped."""
+    kind = path.suffix.lower() or "without an extension"
+    return f"unknown file type ({kind}): only {_kinds()} are read; remove it"
+
+
+def read_document(path: Path, name: str, reader: Reader, max_file_bytes: int = MAX_FILE_BYTES) -> CleanDocument:
+    """Read one corpus file, refusing it before it is opened when it is over ``max_file_bytes``.
+
+    Raises:
+        ReportQAError: the file cannot be used; the message says why and what to do.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}; remove it") from None
+    if size > max_file_bytes:
+        raise too_large(size, max_file_bytes)
+    document = reader.read(path, name)
+    for note in document.notes:
+        log.warning("%s: %s", name, note)
+    return document
+
+
+def duplicate_reason(first: str) -> str:
+    """The reason a document with the same text as ``first`` is skipped."""
+    return f"duplicate of {first} (same text); remove one of them"
+
+
+def load_corpus(directory: Path, max_file_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+    """Read every document in ``directory`` with the reader for its suffix.
+
+    Bad files (of an unknown type, empty, binary, not UTF-8, unreadable, over ``max_file_bytes``,
+    encrypted or damaged, duplicates) are skipped and listed in ``problems``; the good ones are
+    still loaded. What a reader could not read inside a good file (scanned pages) is logged.
+    Control characters and bidirectional overrides are removed from the text (see ``sanitize_text``).
+
+    Raises:
+        CorpusError: the folder is missing or holds no usable document.
+    """
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path, reader in _readable_files(directory):
-        rel = path.relative_to(directory).as_posix()
+    for path, rel, reader in corpus_entries(directory):
+        if reader is None:
+            result.problems.append(Problem(rel, unknown_type(path)))
+            continue
         try:
-            document = reader.read(path, rel)
+            document = read_document(path, rel, reader, max_file_bytes)
         except ReportQAError as exc:
             result.problems.append(Problem(rel, str(exc)))
             continue
         if document.sha256 in seen:
-            reason = f"duplicate of {seen[document.sha256]} (same text); remove one of them"
-            result.problems.append(Problem(rel, reason))
+            result.problems.append(Problem(rel, duplicate_reason(seen[document.sha256])))
             continue
         seen[document.sha256] = rel
         result.documents.append(document)
     for problem in result.problems:
         log.warning("skipped %s: %s", problem.path, problem.reason)
     if not result.documents:
-        detail = "; ".join(f"{p.path}: {p.reason}" for p in result.problems) or f"no {_kinds()} files"
-        raise CorpusError(f"no usable document in {directory} ({detail})")
+        raise no_usable_document(directory, result.problems)
     return result
+
+
+def no_usable_document(directory: Path, problems: list[Problem]) -> CorpusError:
+    """The error for a corpus in which every file was skipped (each named with its reason)."""
+    detail = "; ".join(f"{p.path}: {p.reason}" for p in problems) or f"no {_kinds()} files"
+    return CorpusError(f"no usable document in {directory} ({detail})")
 
 
 def _kinds() -> str:

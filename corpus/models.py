@@ -30,6 +30,7 @@ class Block:
     section: str
     paragraph: int | None = None
     caption: str | None = None  # tables only: "Tablo 1: …"
+    page_label: str | None = None  # the printed page label ("iv", "12") when the file has one
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class CleanDocument:
     blocks: tuple[Block, ...]
     sha256: str
     removed: tuple[str, ...] = ()  # page furniture that cleaning dropped, for audit
+    title: str | None = None  # from the file's metadata or its first heading
+    pages: int | None = None  # physical pages, for formats that have them
+    notes: tuple[str, ...] = ()  # what the reader could not read, e.g. "pages 3–5 have no text; …"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Passage:
     text: str
     kind: Literal["text", "table"]
     sentences: tuple[Sentence, ...] = field(default_factory=tuple)
+    page_label: str | None = None  # printed label of ``page`` when the file has labels (PDF)
 
     @property
     def embed_text(self) -> str:
@@ -72,6 +77,8 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["sentences"] = [asdict(s) for s in self.sentences]
+        if data["page_label"] is None:
+            del data["page_label"]  # formats without labels keep the passages.jsonl they always had
         return data
 
     @classmethod

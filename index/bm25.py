@@ -45,9 +45,13 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
-    def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the ``k`` best passages with a positive score."""
+    def top(self, query: str, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the ``k`` best passages with a positive score, among ``rows`` when given."""
         scores = self.scores(query)
+        if rows is not None:
+            kept = np.zeros_like(scores)
+            kept[rows] = scores[rows]
+            scores = kept
         k = min(k, self.size)
         ids = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
         ids = ids[np.argsort(-scores[ids], kind="stable")]

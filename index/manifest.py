@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ChunkerConfig, CorpusError
-from corpus.loader import corpus_files
+from corpus.loader import MAX_FILE_BYTES, corpus_files
 from index.backends import DEFAULT_BACKEND, BackendOptions, backend_type
 from index.backends.base import display_uri
 from index.embedding import Embedder
@@ -55,6 +55,7 @@ class IndexConfig:
     chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
     exact_max: int = EXACT_MAX_VECTORS
     backend: str = DEFAULT_BACKEND
+    max_file_bytes: int = MAX_FILE_BYTES  # larger corpus files are skipped
     options: BackendOptions = field(default_factory=BackendOptions)
 
     @property

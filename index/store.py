@@ -7,6 +7,9 @@ Layout of ``index_dir``::
     builds/<id>/manifest.json   backend, model, chunker, corpus hash, library versions, file checksums
     builds/<id>/manifest.sha256 checksum of manifest.json
     builds/<id>/...             the backend's own files (``faiss``: see index.backends.faiss_backend)
+    docs/<key>/                 one document's passages and vectors, reused while its file is
+                                unchanged (``index.doc_cache``): an update reads and embeds only
+                                new or changed files, then builds and swaps in a whole new build
 
 A build is written into a temporary folder and renamed to ``builds/<id>``, then the
 ``current`` symlink is replaced (``index.atomic``): a killed build never touches the index
@@ -27,14 +30,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus import CleanDocument, CorpusError, Passage, chunk_document, load_corpus
+import numpy as np
+
+from corpus import Passage
 from corpus.loader import Problem
 from index import atomic
 from index.backends import SearchBackend, backend_type
+from index.doc_cache import remove_unused_parts
 from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError, StaleIndexError
 from index.manifest import (
@@ -48,6 +54,7 @@ from index.manifest import (
     verify_files,
     write_manifest,
 )
+from index.update import gather
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +114,10 @@ class BuildReport:
     sentences: int
     problems: list[Problem]
     timings: dict[str, float]
+    added: list[str] = field(default_factory=list)  # file names read for the first time
+    updated: list[str] = field(default_factory=list)  # file names whose content changed
+    removed: list[str] = field(default_factory=list)  # file names no longer indexed
+    unchanged: int = 0  # documents taken from the previous build without reading them
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -200,42 +211,42 @@ def build_index(
     *,
     show_progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    reuse: bool = True,
 ) -> BuildReport:
     """Build a new index and make it current. Holds the index lock while building.
+
+    Documents whose file is unchanged since an earlier build are taken from the part it stored
+    (``index.doc_cache``), unless ``reuse`` is False: then every file is read and embedded again.
 
     Raises:
         CorpusError: the corpus folder is missing or has no usable document.
         IndexStoreError: another process holds the lock for too long, or the backend is unknown.
     """
     with _locked(config.index_dir):
-        return _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None))
+        return _build_locked(config, embedder, show_progress, on_stage or (lambda _s: None), reuse)
 
 
 def _build_locked(
-    config: IndexConfig, embedder: Embedder, show_progress: bool, on_stage: Callable[[str], None]
+    config: IndexConfig,
+    embedder: Embedder,
+    show_progress: bool,
+    on_stage: Callable[[str], None],
+    reuse: bool = True,
 ) -> BuildReport:
     kind = backend_type(config.backend, config.options)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    on_stage("cleaning")
     wanted = identity(config, embedder)
-    loaded = load_corpus(config.corpus_dir)
-    timings["clean_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    on_stage("chunking")
-    passages, documents, problems = _chunk_all(loaded.documents, config, list(loaded.problems))
-    sentences = [s.text for p in passages for s in p.sentences]
-    timings["chunk_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    on_stage(f"embedding {len(passages)} passages and {len(sentences)} sentences")
-    passage_vectors = embedder.encode_documents([p.embed_text for p in passages], show_progress=show_progress)
-    sentence_vectors = embedder.encode_documents(sentences, show_progress=show_progress)
-    timings["embed_s"] = time.perf_counter() - t0
+    before = _indexed_documents(config.index_dir)
+    gathered = gather(config, embedder, show_progress, on_stage, reuse=reuse)
+    parts, problems = gathered.parts, gathered.problems
+    timings = dict(gathered.timings)
+    passages = [p for part in parts for p in part.passages]
+    sentences = sum(len(p.sentences) for p in passages)
 
     t0 = time.perf_counter()
     on_stage("writing index")
+    dimension = embedder.dimension
+    passage_vectors = np.concatenate([part.passage_vectors for part in parts]).reshape(-1, dimension)
+    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts]).reshape(-1, dimension)
     backend = kind.build(passages, passage_vectors, sentence_vectors, exact_max=config.exact_max)
     builds = config.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -248,51 +259,42 @@ def _build_locked(
             **wanted,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "corpus_dir": str(config.corpus_dir),
-            "documents": [{"name": d.name, "sha256": d.sha256} for d in documents],
+            "documents": [{**_public(part.meta), "part": part.key} for part in parts],
             "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
-            "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
-            "embedding_dimension": embedder.dimension,
+            "counts": {"documents": len(parts), "passages": len(passages), "sentences": sentences},
+            "embedding_dimension": dimension,
             "libraries": library_versions(),
             "files": files,
         })
         _fsync_tree(tmp)
     _point_current(config.index_dir, final)
     _remove_leftovers(config.index_dir, keep=final)
+    remove_unused_parts(config.index_dir, {part.key for part in parts})
     timings["write_s"] = time.perf_counter() - t0
-    return BuildReport(final, len(documents), len(passages), len(sentences), problems, timings)
+    now = [part.name for part in parts]
+    return BuildReport(
+        final, len(parts), len(passages), sentences, problems, timings,
+        added=[n for n in now if n in gathered.fresh and n not in before],
+        updated=[n for n in now if n in gathered.fresh and n in before],
+        removed=sorted(before - set(now)),
+        unchanged=sum(1 for n in now if n not in gathered.fresh and n in before),
+    )
 
 
-def _chunk_all(
-    documents: list[CleanDocument], config: IndexConfig, problems: list[Problem]
-) -> tuple[list[Passage], list[CleanDocument], list[Problem]]:
-    """Chunk every document; one whose passage ids clash with an earlier one's is skipped.
+def _public(meta: dict[str, Any]) -> dict[str, Any]:
+    """A part's metadata as the manifest lists the document (without the part's own checksums)."""
+    return {k: v for k, v in meta.items() if k != "files"}
 
-    Passage ids come from file names ("Rapor.txt" and "rapor.md" both give "rapor-001"),
-    and a citation must name exactly one passage.
-    """
-    passages: list[Passage] = []
-    kept: list[CleanDocument] = []
-    owner: dict[str, str] = {}
-    for doc in documents:
-        chunks = chunk_document(doc, config.chunker)
-        if not chunks:
-            problems.append(Problem(doc.name, "no passages: the document has only headings; add its text"))
-            continue
-        clash = next((p.chunk_id for p in chunks if p.chunk_id in owner), None)
-        if clash is not None:
-            problems.append(Problem(
-                doc.name,
-                f"its passage ids ({clash}, …) clash with those of {owner[clash]}, whose file name "
-                "differs only in case, punctuation or extension: rename one of them",
-            ))
-            log.warning("skipped %s: passage ids clash with %s", doc.name, owner[clash])
-            continue
-        owner.update((p.chunk_id, doc.name) for p in chunks)
-        passages.extend(chunks)
-        kept.append(doc)
-    if not passages:
-        raise CorpusError(f"no passages in {config.corpus_dir}: every document was skipped")
-    return passages, kept, problems
+
+def _indexed_documents(index_dir: Path) -> set[str]:
+    """The names of the documents in the current build (none when there is no readable one)."""
+    build = current_build(index_dir)
+    if build is None:
+        return set()
+    try:
+        return {str(d["name"]) for d in read_manifest(build).get("documents", [])}
+    except (IndexStoreError, KeyError, TypeError):
+        return set()
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -130,8 +130,11 @@ def load_vector_index(path: Path) -> faiss.Index:
     return configure_search(faiss.read_index(str(path)))
 
 
-def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` (scores, ids); ids of -1 (fewer than k vectors) are dropped by callers.
+def search(
+    index: faiss.Index, queries: np.ndarray, k: int, ids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` (scores, ids), among the vector ids ``ids`` when given; ids of -1 (fewer than k
+    vectors) are dropped by callers.
 
     A few queries run on one OpenMP thread: waking a second thread costs more than it
     saves for one query, and much more on a busy machine (docs/benchmarks.md). Concurrent
@@ -140,12 +143,17 @@ def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray,
     """
     k = max(1, min(k, index.ntotal))
     queries = np.ascontiguousarray(queries, dtype=np.float32)
+    params = None
+    if ids is not None:
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
+        params = faiss.SearchParameters()
+        params.sel = selector  # the local ``selector`` keeps the SWIG object alive until the search returns
     if len(queries) > SEARCH_PARALLEL_MIN_QUERIES:
-        return index.search(queries, k)
+        return index.search(queries, k, params=params)
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
-        return index.search(queries, k)
+        return index.search(queries, k, params=params)
     finally:
         faiss.omp_set_num_threads(threads)
 

@@ -53,6 +53,7 @@ class Citation:
             "doc": p.doc,
             "section": p.section,
             "page": p.page,
+            "page_label": p.page_label,
             "paragraph": p.paragraph,
             "quote": self.sentence.text,
             "quote_start": self.sentence.start - p.start,

@@ -8,7 +8,7 @@ does. Such a question is answered with that section's key sentences (see
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from corpus import Passage
 from index.analysis import STOPWORDS, turkish_casefold
@@ -42,10 +42,15 @@ def is_broad(question: str) -> bool:
     return not rest
 
 
-def conclusion_rows(passages: Sequence[Passage]) -> list[int]:
-    """Rows of the passages of the last section whose heading names conclusions or recommendations."""
-    sections = [p.section for p in passages if _SECTION_RE.search(turkish_casefold(p.section))]
+def conclusion_rows(passages: Sequence[Passage], docs: Collection[str] | None = None) -> list[int]:
+    """Rows of the passages of the last section whose heading names conclusions or recommendations,
+    among the documents ``docs`` when given (all documents otherwise)."""
+    sections = [
+        (p.doc, p.section)
+        for p in passages
+        if (docs is None or p.doc in docs) and _SECTION_RE.search(turkish_casefold(p.section))
+    ]
     if not sections:
         return []
     last = sections[-1]
-    return [row for row, p in enumerate(passages) if p.section == last]
+    return [row for row, p in enumerate(passages) if (p.doc, p.section) == last]

@@ -56,6 +56,7 @@ class Hit:
             "doc": p.doc,
             "section": p.section,
             "page": p.page,
+            "page_label": p.page_label,
             "paragraph": p.paragraph,
             "text": p.text,
         }
@@ -103,15 +104,24 @@ class Retriever:
         with self._embed_lock:
             return self.embedder.encode_queries(texts)
 
-    def _signals(self, query: QueryVector, depth: int) -> dict[str, Callable[[], dict[int, float]]]:
+    def _signals(
+        self, query: QueryVector, depth: int, docs: frozenset[str] | None
+    ) -> dict[str, Callable[[], dict[int, float]]]:
         return {
-            "dense": lambda: self.backend.dense(query.vector, depth),
-            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE),
-            "bm25": lambda: self.backend.lexical(query.text, depth),
+            "dense": lambda: self.backend.dense(query.vector, depth, docs),
+            "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
+            "bm25": lambda: self.backend.lexical(query.text, depth, docs),
         }
 
-    def search(self, query: QueryVector, k: int, mode: RetrievalMode | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever).
+    def search(
+        self,
+        query: QueryVector,
+        k: int,
+        mode: RetrievalMode | None = None,
+        docs: frozenset[str] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``query`` under ``mode`` (default: settings.retriever),
+        from the documents ``docs`` only when given (names as in ``Passage.doc``).
 
         The fusion weights depend on the question's language (``Settings.fusion_weights``):
         English questions, matched across languages, lean on the dense sentence match.
@@ -120,7 +130,7 @@ class Retriever:
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
         s = self.settings
         fusion = s.fusion_weights(detect_language(query.text)) if len(names) > 1 else None
-        searches = self._signals(query, depth)
+        searches = self._signals(query, depth, docs)
         scores = {name: searches[name]() for name in names}
         if fusion is None:
             fused = scores[names[0]]

@@ -174,6 +174,8 @@ class Settings(BaseSettings):
         uri = self.milvus_uri or str(self.cache_dir.expanduser() / "milvus.db")
         token = self.milvus_token.get_secret_value() if self.milvus_token else None
         return BackendOptions(milvus_uri=uri, milvus_token=token, milvus_prefix=self.milvus_prefix)
+    # Issue 12 (your own documents): larger corpus files are skipped, with the reason.
+    max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this many MiB are skipped.")
 
     @field_validator("top_k")
     @classmethod
@@ -223,4 +225,5 @@ class Settings(BaseSettings):
             chunker=self.chunker,
             backend=self.backend,
             options=self.backend_options(),
+            max_file_bytes=int(self.max_file_mb * 2**20),
         )

@@ -112,3 +112,30 @@ def cli_text(language: str, key: str, **values: object) -> str:
     """The command line's message ``key`` in ``language`` (``tr`` or ``en``), filled with ``values``."""
     table = CLI_MESSAGES.get(language, CLI_MESSAGES["en"])
     return table[key].format(**values)
+
+# Issue 12 (your own documents): `index` changes, `docs list/add/remove`.
+CLI_MESSAGES["en"].update({
+    "index_changes": "  added {added}, updated {updated}, removed {removed}, unchanged {unchanged}",
+    "docs_none": "No document is indexed yet: run `report-qa index`",
+    "doc_line": "{name}  [{type}] {title} — {pages} page(s), {passages} passages: indexed",
+    "doc_skipped": "{name}  skipped: {reason}",
+    "docs_added": "added {path}",
+    "docs_removed": "removed {path}",
+    "docs_no_match": "no document named {name!r} in {corpus}; documents: {known}",
+    "docs_not_file": "not a file: {path}",
+    "docs_exists": "{name} is already in {corpus}: remove it first (docs remove) to replace it",
+    "docs_bundled": "the bundled report's folder is read-only here: pass --corpus DIR (or REPORT_QA_CORPUS_DIR)",
+})
+CLI_MESSAGES["tr"].update({
+    "index_changes": "  eklenen {added}, güncellenen {updated}, çıkarılan {removed}, değişmeyen {unchanged}",
+    "docs_none": "Henüz dizinlenmiş belge yok: `report-qa index` çalıştırın",
+    "doc_line": "{name}  [{type}] {title} — {pages} sayfa, {passages} pasaj: dizinlendi",
+    "doc_skipped": "{name}  atlandı: {reason}",
+    "docs_added": "{path} eklendi",
+    "docs_removed": "{path} çıkarıldı",
+    "docs_no_match": "{corpus} içinde {name!r} adlı belge yok; belgeler: {known}",
+    "docs_not_file": "dosya değil: {path}",
+    "docs_exists": "{name} zaten {corpus} içinde: değiştirmek için önce çıkarın (docs remove)",
+    "docs_bundled": "paketle gelen raporun klasörü burada değiştirilemez: "
+    "--corpus KLASÖR (ya da REPORT_QA_CORPUS_DIR) verin",
+})

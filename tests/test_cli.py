@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
+PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "page_label", "paragraph", "text"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
 
 
@@ -117,5 +117,5 @@ def test_good_documents_are_indexed_and_bad_ones_named(cli_env, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["documents"] == 1
-    assert summary["skipped"] == [{"path": "bad.txt", "reason": summary["skipped"][0]["reason"]}]
+    assert summary["skipped"] == [{"file": "bad.txt", "path": "bad.txt", "reason": summary["skipped"][0]["reason"]}]
     assert "binary" in summary["skipped"][0]["reason"]

@@ -37,7 +37,7 @@ def _bad_corpus(folder: Path) -> dict[str, str]:
     (folder / "sub" / "nested.md").write_text("# Alt klasör\n\nAlt klasördeki belge de okunur.\n", encoding="utf-8")
     (folder / ".hidden.txt").write_text("gizli dosya okunmaz", encoding="utf-8")
     (folder / "folder.md").mkdir()  # a folder named like a document is not a document
-    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # not a document suffix: ignored
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # no reader takes it: listed as skipped
 
     (folder / "empty.txt").write_bytes(b"")
     (folder / "blank.md").write_text(" \n\t\n\n", encoding="utf-8")
@@ -49,6 +49,7 @@ def _bad_corpus(folder: Path) -> dict[str, str]:
     (folder / "page-numbers.txt").write_text("12\n\n13\n\n14\n", encoding="utf-8")
     (folder / "unreadable.txt").write_text("okunamayan belge", encoding="utf-8")
     return {
+        "image.png": "unknown file type (.png)",
         "empty.txt": "empty file",
         "blank.md": "empty file",
         "binary.txt": "binary file",

@@ -247,9 +247,11 @@ def test_vectors_of_another_dimension_are_refused(built):
 # A child process builds a *different* corpus into the same index folder and SIGKILLs itself at
 # one point of the build: (target, attribute, call number, before or after the call, swapped?).
 KILL_POINTS = {
-    "loading the corpus": ("store", "load_corpus", 1, "before", False),
-    "chunking": ("store", "chunk_document", 1, "after", False),
+    "reading a document": ("update", "read_document", 1, "before", False),
+    "chunking": ("update", "chunk_document", 1, "after", False),
     "embedding": ("embedder", "encode_documents", 1, "after", False),
+    # the report's part is stored by the first build: only the new document is embedded and saved
+    "after saving the new document's part": ("update", "save_part", 1, "after", False),
     "after the first FAISS file": ("faiss_backend", "save_vector_index", 1, "after", False),
     "after the second FAISS file": ("faiss_backend", "save_vector_index", 2, "after", False),
     "after the centroid": ("numpy", "save", 1, "after", False),
@@ -273,14 +275,15 @@ CHILD = textwrap.dedent("""\
     sys.path[:0] = [{repo!r}, {tests!r}]
     import numpy, shutil
     import index.store as store
+    import index.update as update
     from index.backends import faiss_backend
     from index.bm25 import BM25Index
     from reliability_helpers import FakeEmbedder
 
     target, name, nth, when = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     embedder = FakeEmbedder()
-    owner = {{"store": store, "faiss_backend": faiss_backend, "embedder": embedder, "numpy": numpy, "os": os,
-             "shutil": shutil, "BM25Index": BM25Index}}[target]
+    owner = {{"store": store, "update": update, "faiss_backend": faiss_backend, "embedder": embedder,
+             "numpy": numpy, "os": os, "shutil": shutil, "BM25Index": BM25Index}}[target]
     original = getattr(owner, name)
     calls = []
 
@@ -350,6 +353,7 @@ BUILDER = textwrap.dedent("""\
     from pathlib import Path
     sys.path[:0] = [{repo!r}, {tests!r}]
     import index.store as store
+    import index.update as update
     from reliability_helpers import FakeEmbedder
 
     config = store.IndexConfig(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]),

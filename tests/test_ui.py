@@ -449,7 +449,7 @@ def test_api_rejects_unknown_languages(engine):
 ANSWER_KEYS = {"id", "question", "language", "answered", "declined", "answer", "citations", "passages",
                "answerer", "model", "dropped", "fallback_reason"}
 CITATION_KEYS = {"n", "chunk_id", "doc", "section", "page", "paragraph", "quote", "text"}
-PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "paragraph", "text"}
+PASSAGE_KEYS = {"rank", "score", "chunk_id", "doc", "section", "page", "page_label", "paragraph", "text"}
 
 
 @pytest.fixture(scope="module")

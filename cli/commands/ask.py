@@ -18,6 +18,7 @@ from cli.context import (
     location,
     probe_llm,
     settings_from,
+    user_errors,
 )
 
 
@@ -28,20 +29,25 @@ from cli.context import (
               help="Answer language [default: the question's language].")
 @click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
+@click.option("--doc", "docs", multiple=True,
+              help="Only this document (file name, with or without extension); repeat for several.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
 @llm_options
 def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
-            lang: str | None, queries: Path | None, as_json: bool, llm_url: str | None, no_llm: bool) -> None:
+            lang: str | None, queries: Path | None, docs: tuple[str, ...], as_json: bool, llm_url: str | None,
+            no_llm: bool) -> None:
     """Answer QUESTION with numbered citations to the report."""
     require_question(question, queries)
     settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model,
                              **llm_overrides(llm_url, no_llm))
     check_question(question, settings)
     engine = load_engine(settings)
+    with user_errors():
+        engine.documents(docs)  # an unknown --doc is one line and exit 2, before any question
     probe_llm(engine)
 
     def handle(text: str, qid: Any) -> dict[str, Any]:
-        return engine.ask(text, language=lang, qid=qid).to_json()
+        return engine.ask(text, language=lang, qid=qid, docs=docs).to_json()
 
     result = single_or_batch(question, queries, handle)
     if result is None:
@@ -55,9 +61,9 @@ def command(question: str | None, corpus_dir: Path | None, index_dir: Path | Non
     if result["citations"]:
         click.echo("")
     for c in result["citations"]:
-        click.echo(f"[{c['n']}] {c['doc']} — {location(c['section'], c['paragraph'], c['page'])}")
+        click.echo(f"[{c['n']}] {c['doc']} — {location(c['section'], c['paragraph'], c['page'], c.get('page_label'))}")
         click.echo(f"    “{c['quote']}”")
     if not result["answered"]:
         for p in result["passages"][:3]:
-            where = location(p["section"], p["paragraph"], p["page"])
-            click.echo(f"  · {p['chunk_id']} — {where}: {p['text'][:160]}…")
+            where = location(p["section"], p["paragraph"], p["page"], p.get("page_label"))
+            click.echo(f"  · {p['doc']} — {where}: {p['text'][:160]}…")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,10 +82,13 @@ def _options(func: F) -> F:
                    "prompt, validation; time to first token) on your index.")
 @click.option("--llm-questions", type=click.IntRange(1, 1000), default=20, show_default=True,
               help="Questions timed with --llm.")
+@click.option("--documents", is_flag=True,
+              help="Instead: PDF extraction pages/s, a 300-page PDF build, embedding throughput and the cost "
+              "of changing one file in a 50-document corpus (needs the dev extra's fpdf2).")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, as_json: bool,
                   scale: str | None, quick: bool, n_questions: int | None, cold_runs: int | None,
                   scale_queries: int | None, ann: str | None, skip_model_build: bool, backend: str | None,
-                  out_path: Path | None, llm_url: str | None, llm_questions: int) -> None:
+                  out_path: Path | None, llm_url: str | None, llm_questions: int, documents: bool) -> None:
     """Measure index build, cold start, warm latency, memory and scaling on this machine.
 
     The report's index is rebuilt in a temporary folder (or under --index-dir); the model
@@ -112,11 +117,14 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None, 
         click.echo(f"bench: {message}", err=True)
 
     with user_errors():
-        result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
+        if documents:
+            result = _documents_bench(settings, index_dir, log)
+        else:
+            result = run_bench(settings, opts, log=log if sys.stderr.isatty() or not as_json else (lambda _m: None))
     text = json.dumps(result, ensure_ascii=False, indent=None if as_json else 2)
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
-    click.echo(text if as_json else render_table(result))
+    click.echo(text if as_json or documents else render_table(result))
 
 
 def _llm_bench(corpus_dir: Path | None, model: str | None, url: str, n: int, as_json: bool,
@@ -131,3 +139,16 @@ def _llm_bench(corpus_dir: Path | None, model: str | None, url: str, n: int, as_
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
     click.echo(text if as_json else render_llm_bench(result), nl=as_json)
+
+
+def _documents_bench(settings: Any, work_dir: Path | None, log: Callable[[str], None]) -> dict[str, Any]:
+    """``bench --documents`` (qa.bench.documents) in ``work_dir`` or a temporary folder."""
+    import tempfile
+
+    from index.embedding import load_embedder
+    from qa.bench.documents import bench_documents
+    from qa.bench.machine import machine_info
+
+    embedder = load_embedder(settings.embedder_config())
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        return {"machine": machine_info(), **bench_documents(settings, embedder, Path(tmp), log)}

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.batch import require_question, single_or_batch
-from cli.context import check_k, check_question, common_options, emit, load_engine, location, settings_from
+from cli.context import check_k, check_question, common_options, emit, load_engine, location, settings_from, user_errors
 from qa.answer import normalize_question
 from qa.modes import RetrievalMode
 
@@ -21,18 +21,22 @@ from qa.modes import RetrievalMode
               help="Retrieval mode [env REPORT_QA_RETRIEVER; default: hybrid].")
 @click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
+@click.option("--doc", "docs", multiple=True,
+              help="Only this document (file name, with or without extension); repeat for several.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
 def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
-            k: int | None, retriever: str | None, queries: Path | None, as_json: bool) -> None:
+            k: int | None, retriever: str | None, queries: Path | None, docs: tuple[str, ...], as_json: bool) -> None:
     """Rank the report's passages for QUESTION."""
     check_k(k)
     settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model, retriever=retriever)
     require_question(question, queries)
     check_question(question, settings)
     engine = load_engine(settings)
+    with user_errors():
+        engine.documents(docs)  # an unknown --doc is one line and exit 2, before any question
 
     def handle(text: str, qid: Any) -> dict[str, Any]:
-        hits = engine.search(text, k)
+        hits = engine.search(text, k, docs=docs)
         cleaned = normalize_question(text, settings.max_question_chars)
         return {"id": qid, "question": cleaned, "passages": [h.to_json() for h in hits]}
 
@@ -43,6 +47,6 @@ def command(question: str | None, corpus_dir: Path | None, index_dir: Path | Non
         emit(result)
         return
     for p in result["passages"]:
-        where = location(p["section"], p["paragraph"], p["page"])
-        click.echo(f"{p['rank']}. [{p['score']:.4f}] {p['chunk_id']} — {where}")
+        where = location(p["section"], p["paragraph"], p["page"], p.get("page_label"))
+        click.echo(f"{p['rank']}. [{p['score']:.4f}] {p['doc']} — {where} ({p['chunk_id']})")
         click.echo(f"   {p['text'][:300]}{'…' if len(p['text']) > 300 else ''}\n")

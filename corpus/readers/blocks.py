@@ -26,6 +26,7 @@ class Line:
     text: str
     page: int | None
     page_start: bool
+    label: str | None = None  # the page's printed label, when the format has labels
 
 
 @dataclass
@@ -39,6 +40,10 @@ class RawBlock:
     @property
     def page(self) -> int | None:
         return self.lines[0].page if self.lines else None
+
+    @property
+    def page_label(self) -> str | None:
+        return self.lines[0].label if self.lines else None
 
 
 def fingerprint(text: str) -> str:
@@ -66,8 +71,20 @@ def drop_repeated_headings(blocks: list[RawBlock], removed: list[str]) -> list[R
     return kept
 
 
-def assemble(raw_blocks: list[RawBlock], name: str, sha: str, removed: list[str]) -> CleanDocument:
-    """The document made of ``raw_blocks``: sections from headings, paragraphs numbered per section."""
+def assemble(
+    raw_blocks: list[RawBlock],
+    name: str,
+    sha: str,
+    removed: list[str],
+    *,
+    title: str | None = None,
+    pages: int | None = None,
+    notes: tuple[str, ...] = (),
+) -> CleanDocument:
+    """The document made of ``raw_blocks``: sections from headings, paragraphs numbered per section.
+
+    ``title`` defaults to the first heading; ``pages`` and ``notes`` are recorded as given.
+    """
     parts: list[str] = []
     blocks: list[Block] = []
     offset = 0
@@ -94,10 +111,19 @@ def assemble(raw_blocks: list[RawBlock], name: str, sha: str, removed: list[str]
                 section=section,
                 paragraph=number,
                 caption=caption,
+                page_label=raw.page_label,
             )
         )
         parts.append(shown)
         offset += len(shown) + 2
+    first_heading = next((b.text for b in blocks if b.kind == "heading"), None)
     return CleanDocument(
-        name=name, text="\n\n".join(parts), blocks=tuple(blocks), sha256=sha, removed=tuple(removed)
+        name=name,
+        text="\n\n".join(parts),
+        blocks=tuple(blocks),
+        sha256=sha,
+        removed=tuple(removed),
+        title=title or first_heading,
+        pages=pages,
+        notes=notes,
     )

@@ -14,12 +14,12 @@ from corpus.models import BlockKind, CleanDocument
 from corpus.readers.blocks import BULLET_RE, Line, RawBlock, assemble, drop_repeated_headings, fingerprint, normalize
 from corpus.readers.text import TextReader
 
-_TABLE_CAPTION_RE = re.compile(r"^(?:Tablo|Table|Çizelge)\s+\d+\s*[:.\-–]", re.IGNORECASE)
+TABLE_CAPTION_RE = re.compile(r"^(?:Tablo|Table|Çizelge)\s+\d+\s*[:.\-–]", re.IGNORECASE)
 _PAGE_NUMBER_RE = re.compile(r"^\s*\d{1,4}\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?…][”’\"')\]]*$")
 # A footnote marker: 1–3 digits glued to a letter or closing punctuation, followed by
 # whitespace, punctuation or the end. Whether it really is a footnote is decided by
-# the running footnote sequence, see _strip_footnotes.
+# the running footnote sequence, see strip_footnotes.
 _FOOTNOTE_RE = re.compile(r"(?<=[^\W\d_]|[.,;:!?”’\"')\]])(\d{1,3})(?=[\s.,;:!?)]|$)")
 
 # Footnote numbers may skip a few values when extraction lost one.
@@ -32,12 +32,12 @@ HEADING_MAX_WORDS = 14
 RUNNING_HEADER_LINES = 12
 
 
-def _is_upper_heading(line: str) -> bool:
+def is_upper_heading(line: str) -> bool:
     s = line.strip()
     letters = [c for c in s if c.isalpha()]
     if len(letters) < 3 or len(s.split()) > HEADING_MAX_WORDS:
         return False
-    if BULLET_RE.match(s) or _TABLE_CAPTION_RE.match(s):
+    if BULLET_RE.match(s) or TABLE_CAPTION_RE.match(s):
         return False
     if s.count("(") != s.count(")") or not s[0].isalnum():
         return False  # a fragment such as "SIGINT)" from a wrapped table cell
@@ -82,7 +82,7 @@ def _lines(text: str) -> tuple[list[Line], list[str]]:
         # running header that goes with it.
         drop.add(i)
         back = pos - 1
-        while back >= 0 and _is_upper_heading(lines[nonblank[back]]) and nonblank[back] > i - RUNNING_HEADER_LINES:
+        while back >= 0 and is_upper_heading(lines[nonblank[back]]) and nonblank[back] > i - RUNNING_HEADER_LINES:
             drop.add(nonblank[back])
             back -= 1
         if pos + 1 < len(nonblank):
@@ -122,7 +122,7 @@ def _group(lines: list[Line]) -> list[RawBlock]:
         if not line.text.strip():
             pending_blank = True
             continue
-        heading = _is_upper_heading(line.text)
+        heading = is_upper_heading(line.text)
         bullet = bool(BULLET_RE.match(line.text))
         if current is None:
             current = open_block("heading" if heading else "bullet" if bullet else "paragraph", line)
@@ -144,7 +144,7 @@ def _group(lines: list[Line]) -> list[RawBlock]:
     return blocks
 
 
-def _strip_footnotes(text: str, last: int) -> tuple[str, int]:
+def strip_footnotes(text: str, last: int) -> tuple[str, int]:
     """Remove footnote markers that continue the document's footnote sequence."""
     out: list[str] = []
     pos = 0
@@ -205,7 +205,7 @@ def _build_tables(blocks: list[RawBlock]) -> list[RawBlock]:
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        if block.kind == "paragraph" and _TABLE_CAPTION_RE.match(block.text) and i + 1 < len(blocks):
+        if block.kind == "paragraph" and TABLE_CAPTION_RE.match(block.text) and i + 1 < len(blocks):
             j = i + 2
             while j < len(blocks) and not _looks_like_prose(blocks[j]):
                 j += 1
@@ -238,5 +238,5 @@ class PdfExtractedTextReader(TextReader):
             if block.kind == "bullet":
                 block.text = BULLET_RE.sub("", block.text, count=1).strip()
             if block.kind != "heading":
-                block.text, footnote = _strip_footnotes(block.text, footnote)
+                block.text, footnote = strip_footnotes(block.text, footnote)
         return assemble(_build_tables(drop_repeated_headings(blocks, removed)), name, sha, removed)

@@ -16,7 +16,9 @@ from pathlib import Path
 from corpus.models import CleanDocument
 from corpus.readers.base import UnreadableDocument
 
-# Larger files are almost certainly not a report; refuse rather than stall indexing.
+# Larger files are almost certainly not a report; refuse rather than stall indexing. The loader
+# applies the configured limit (setting max_file_mb) before a reader opens a file; this is the
+# default of that setting and the cap of a reader called directly.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Document text is untrusted. Control characters other than tab, newline, carriage return and
 # form feed (a page break in PDF text) could drive a terminal that prints a quote (ANSI escape
@@ -30,8 +32,16 @@ def sanitize_text(text: str) -> str:
     return _UNSAFE_CHARS_RE.sub("", text)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, never more than :data:`MAX_FILE_BYTES` of them.
+def too_large(size: int, limit: int) -> UnreadableDocument:
+    """The refusal of a file of ``size`` bytes over ``limit``."""
+    return UnreadableDocument(
+        f"file is {size / 2**20:.0f} MiB, over the {limit / 2**20:g} MiB limit: "
+        "split it into smaller documents or remove it (setting max_file_mb)"
+    )
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, never more than ``limit`` of them.
 
     The size is checked before the file is opened, and again on what was read in case the
     file grew meanwhile.
@@ -39,21 +49,18 @@ def read_bytes(path: Path) -> bytes:
     Raises:
         UnreadableDocument: the file is too large or cannot be read.
     """
-    limit = f"{MAX_FILE_BYTES // 2**20} MiB"
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UnreadableDocument(
-                f"file is {size / 2**20:.0f} MiB, over the {limit} limit: split it into smaller documents or remove it"
-            )
+        if size > limit:
+            raise too_large(size, limit)
         with path.open("rb") as fh:  # never read more than the limit, even if the file grows
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(limit + 1)
     except PermissionError:
         raise UnreadableDocument("permission denied: make the file readable (chmod +r) or remove it") from None
     except OSError as exc:
         raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise UnreadableDocument(f"file grew over the {limit} limit while being read: remove it")
+    if len(data) > limit:
+        raise UnreadableDocument(f"file grew over the {limit / 2**20:g} MiB limit while being read: remove it")
     return data
 
 

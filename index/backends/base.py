@@ -9,11 +9,17 @@ Building and persisting go through a :class:`BackendType` registered by name in
 ``index.backends.registry``; ``index.store`` keeps the rest (lock, manifest, checksums,
 atomic swap, stale check) for every backend.
 
-Incremental updates (add or delete one document's passages) are not part of the protocol
-yet: a build is always whole. They belong here as ``add(passages, passage_vectors,
-sentence_vectors)`` / ``delete(doc)`` on :class:`SearchBackend`, with ``index.store`` then
-recording per-document checksums in the manifest instead of one corpus hash; rows would then
-stop being stable across updates, so they would become passage ids at this boundary.
+Limiting a search to chosen documents (``--doc``) goes through the backend: each search takes
+``docs``, a set of document names (``Passage.doc``, the file's path in the corpus folder), and
+returns only rows of passages from those documents; ``None`` searches everything. A backend
+filters inside its search (FAISS: an ID selector; a server: a filter expression on the
+passage's ``doc`` field), so ``k`` results come back even when the chosen documents are a small
+part of the index.
+
+Incremental updates (add or delete one document's passages) are done by ``index.store`` for
+now: it keeps each document's passages and vectors in a per-document cache and builds a new
+backend from cached and new parts, then swaps it in atomically; a backend only needs
+:meth:`BackendType.build` and :meth:`BackendType.load`.
 """
 
 from __future__ import annotations
@@ -94,17 +100,18 @@ class SearchBackend(Protocol):
         """The normalised mean passage vector (1-D): how "on topic" a question is."""
         ...
 
-    def dense(self, vector: Vectors, k: int) -> dict[int, float]:
-        """The ``k`` passages most similar to ``vector`` (inner product of normalised vectors)."""
+    def dense(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        """The ``k`` passages most similar to ``vector`` (inner product of normalised vectors),
+        among those of the documents ``docs`` (None: all)."""
         ...
 
-    def sentences(self, vector: Vectors, k: int) -> dict[int, float]:
+    def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         """The passages owning the ``k`` sentences most similar to ``vector``, each scored by
-        its best one (so at most ``k`` passages, usually fewer)."""
+        its best one (so at most ``k`` passages, usually fewer), among those of ``docs``."""
         ...
 
-    def lexical(self, text: str, k: int) -> dict[int, float]:
-        """The ``k`` passages with the highest positive BM25 score for ``text``."""
+    def lexical(self, text: str, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        """The ``k`` passages with the highest positive BM25 score for ``text``, among those of ``docs``."""
         ...
 
     def sentence_vectors(self, row: int) -> Vectors:

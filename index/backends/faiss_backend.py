@@ -64,6 +64,7 @@ class FaissBackend:
         rows = [row for row, p in enumerate(passages) for _ in p.sentences]
         # sentence row -> passage row (sorted, so a passage's first sentence is a binary search away)
         self._sentence_passage: NDArray[np.int64] = np.array(rows, dtype=np.int64)
+        self._docs: NDArray[np.str_] = np.array([p.doc for p in passages], dtype=np.str_)
 
     # --------------------------------------------------------------- building and persisting
 
@@ -133,14 +134,27 @@ class FaissBackend:
     def centroid(self) -> Vectors:
         return self._centroid
 
-    def dense(self, vector: Vectors, k: int) -> dict[int, float]:
+    def _rows(self, docs: frozenset[str] | None) -> NDArray[np.int64] | None:
+        """The rows of the passages of ``docs`` (None: no filter)."""
+        if docs is None:
+            return None
+        return np.flatnonzero(np.isin(self._docs, list(docs))).astype(np.int64)
+
+    def dense(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         _check_k(k)
-        scores, ids = vectors.search(self._passage_index, vector[None, :], k)
+        rows = self._rows(docs)
+        if rows is not None and not len(rows):
+            return {}
+        scores, ids = vectors.search(self._passage_index, vector[None, :], k, rows)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
-    def sentences(self, vector: Vectors, k: int) -> dict[int, float]:
+    def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         _check_k(k)
-        scores, ids = vectors.search(self._sentence_index, vector[None, :], k)
+        rows = self._rows(docs)
+        sentence_ids = None if rows is None else np.flatnonzero(np.isin(self._sentence_passage, rows))
+        if sentence_ids is not None and not len(sentence_ids):
+            return {}
+        scores, ids = vectors.search(self._sentence_index, vector[None, :], k, sentence_ids)
         best: dict[int, float] = {}
         for i, s in zip(ids[0], scores[0], strict=True):
             if i < 0:
@@ -149,9 +163,9 @@ class FaissBackend:
             best[row] = max(best.get(row, -1.0), float(s))
         return best
 
-    def lexical(self, text: str, k: int) -> dict[int, float]:
+    def lexical(self, text: str, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         _check_k(k)
-        ids, scores = self._bm25.top(text, k)
+        ids, scores = self._bm25.top(text, k, self._rows(docs))
         return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
     def sentence_vectors(self, row: int) -> Vectors:

@@ -218,24 +218,26 @@ class MilvusBackend:
     def centroid(self) -> Vectors:
         return self._centroid
 
-    def dense(self, vector: Vectors, k: int) -> dict[int, float]:
-        hits = self._search(self._passage_collection, vector.tolist(), "vector", _check_k(k), "IP")
+    def dense(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        hits = self._search(self._passage_collection, vector.tolist(), "vector", _check_k(k), "IP", docs=docs)
         return {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
 
-    def sentences(self, vector: Vectors, k: int) -> dict[int, float]:
-        hits = self._search(self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["row"])
+    def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        hits = self._search(
+            self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["row"], docs=docs
+        )
         best: dict[int, float] = {}
         for hit in hits:
             row = as_int(cast(Entity, hit["entity"])["row"])
             best[row] = max(best.get(row, -1.0), as_float(hit["distance"]))
         return best
 
-    def lexical(self, text: str, k: int) -> dict[int, float]:
+    def lexical(self, text: str, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         limit = _check_k(k)
         query = self._bm25.query(analyze(text))
         if not query:
             return {}
-        hits = self._search(self._passage_collection, query, "bm25", limit, "IP")
+        hits = self._search(self._passage_collection, query, "bm25", limit, "IP", docs=docs)
         scores = {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
         return {row: score for row, score in scores.items() if score > 0}
 
@@ -275,14 +277,16 @@ class MilvusBackend:
 
     def _search(
         self, collection: str, data: list[float] | dict[int, float], field: str, limit: int, metric: str,
-        fields: list[str] | None = None,
+        fields: list[str] | None = None, *, docs: frozenset[str] | None = None,
     ) -> list[Entity]:
         params: dict[str, object] = {"metric_type": metric}
+        # Both collections carry the passage's document name: --doc is a filter on it.
+        where = f"doc in {json.dumps(sorted(docs), ensure_ascii=False)}" if docs is not None else ""
         if field == "vector":
             params["params"] = {"nprobe": self._nprobe(collection)}
         return self._call(lambda: list(self._client.search(
             collection, data=[data], anns_field=field, limit=limit, output_fields=fields or ["id"],
-            search_params=params, consistency_level="Strong",
+            search_params=params, consistency_level="Strong", filter=where,
         )[0]))
 
     def _nprobe(self, collection: str) -> int:

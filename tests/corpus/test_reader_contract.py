@@ -38,6 +38,55 @@ SAMPLES: dict[str, SampleWriter] = {
         encoding="utf-8",
     ),
 }
+
+
+def _pdf_sample(path: Path) -> None:
+    import warnings
+
+    from fpdf import FPDF
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pdf = FPDF(format="a5")
+    pdf.add_font("DejaVu", "", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    for heading, text in (("GİRİŞ", "Türk devletleri arasında istihbarat paylaşımı kurumsal bir zemine oturmuştur."),
+                          ("SONUÇ", None)):
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=14)
+        pdf.multi_cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", size=10)
+        if text:
+            pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            for item in ("• Ortak tatbikatlar güveni artırmıştır.", "• Bilgi paylaşımı hızlanmıştır."):
+                pdf.ln(4)
+                pdf.multi_cell(0, 5, item, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+def _docx_sample(path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Giriş", level=1)
+    document.add_paragraph("Kırgızistan ve Özbekistan arasındaki su anlaşması kurgusal olarak imzalanmıştır.")
+    document.add_heading("Sonuç", level=1)
+    document.add_paragraph("Ortak komisyon kurulmuştur.", style="List Bullet")
+    document.add_paragraph("Komisyon her yıl toplanır.", style="List Bullet")
+    document.save(str(path))
+
+
+SAMPLES.update({
+    "pdf": _pdf_sample,
+    "docx": _docx_sample,
+    "html": lambda path: path.write_text(
+        "<html><head><title>Örnek</title></head><body><nav>Ana sayfa</nav><main><h1>Giriş</h1>"
+        "<p>Kırgızistan ve Özbekistan arasındaki su anlaşması kurgusal olarak imzalanmıştır.</p>"
+        "<h2>Sonuç</h2><ul><li>Ortak komisyon kurulmuştur.</li><li>Komisyon her yıl toplanır.</li></ul>"
+        "</main><footer>© Örnek</footer></body></html>",
+        encoding="utf-8",
+    ),
+})
 KINDS = set(get_args(BlockKind))
 # Bytes no document format decodes: a PNG header with NULs, and Windows-1254 text that is not UTF-8.
 UNDECODABLE = {

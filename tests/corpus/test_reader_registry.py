@@ -13,6 +13,7 @@ from corpus.models import CleanDocument
 from corpus.readers import (
     MarkdownReader,
     PdfExtractedTextReader,
+    PdfReader,
     reader_for,
     reader_named,
     register_reader,
@@ -32,11 +33,12 @@ class _Clashing:
 
 
 def test_the_built_in_readers_say_what_they_read():
-    assert [r.name for r in registered_readers()] == ["pdf-extracted-text", "markdown"]
-    assert registered_suffixes() == (".txt", ".md", ".markdown")
+    assert [r.name for r in registered_readers()] == ["pdf-extracted-text", "markdown", "pdf", "docx", "html"]
+    assert registered_suffixes() == (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
     assert isinstance(reader_for(Path("rapor.TXT")), PdfExtractedTextReader)
     assert isinstance(reader_for(Path("notes.Markdown")), MarkdownReader)
-    assert reader_for(Path("rapor.pdf")) is None and reader_for(Path("README")) is None
+    assert isinstance(reader_for(Path("rapor.PDF")), PdfReader)
+    assert reader_for(Path("rapor.doc")) is None and reader_for(Path("README")) is None
 
 
 @pytest.mark.parametrize(
@@ -58,9 +60,11 @@ def test_a_clashing_or_malformed_reader_is_refused_and_changes_nothing(reader, m
 
 
 def test_unknown_names_are_refused_with_the_known_ones():
-    with pytest.raises(ValueError, match="no reader named 'pdf'; readers: pdf-extracted-text, markdown"):
-        reader_named("pdf")
-    with pytest.raises(ValueError, match="no reader named 'pdf'"):
+    with pytest.raises(ValueError, match="no reader named 'rtf'; readers: pdf-extracted-text, markdown, pdf"):
+        reader_named("rtf")
+    with pytest.raises(ValueError, match="no reader named 'rtf'"):
+        clean_text("METİN\n\nBir paragraf.", "x.txt", style="rtf")
+    with pytest.raises(ValueError, match="reads files, not text"):
         clean_text("METİN\n\nBir paragraf.", "x.txt", style="pdf")
 
 
