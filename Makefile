@@ -23,9 +23,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 setup: $(STAMP)
 
-# Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
+# Debian's Chromium for the browser tests (Playwright's own download cannot work offline), and
+# the DejaVu fonts the PDF tests typeset the report with.
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 run: setup
 	$(BIN)/report-qa serve
