@@ -306,7 +306,7 @@ def test_document_markup_shows_as_text_in_the_web_chat(markup_engine, question, 
     hits = [h.to_json() for h in markup_engine.search(question, k=3)]
     panels = [render.answer_html(answer, 1, "tr"), render.sources_html([turn], "en"), render.hits_html(hits, "tr")]
     panels += [m["content"] for m in render.chat_messages([turn], "tr")]
-    *_, (_, chat, sources, _, _) = Handlers(markup_engine).respond(question, [], "tr", False)
+    *_, (_, chat, sources, _, _) = Handlers(markup_engine).respond(question, [], "tr")
     panels += [m["content"] for m in chat] + [sources]
     shown = "".join(_assert_inert(html) for html in panels)
     # The markup is visible to the reader as the characters it is.

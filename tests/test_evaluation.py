@@ -204,7 +204,7 @@ def test_a_good_file_parses():
         (GOOD | {"id": "tr-2", "evidence": []}, "question tr-2: an answerable question needs at least one evidence"),
         (GOOD | {"id": "tr-2", "answerable": False}, "question tr-2: an unanswerable question must have empty"),
         (GOOD | {"id": "has space"}, "q.jsonl:2: field 'id' must be a non-empty string without spaces"),
-        (GOOD | {"id": "tr-2", "answer": "x"}, "q.jsonl:2: unknown field 'answer'"),
+        (GOOD | {"id": "tr-2", "answr": "x"}, "q.jsonl:2: unknown field 'answr'"),
         (GOOD, "q.jsonl:2: duplicate id 'tr-1' (first on line 1)"),
         (GOOD | {"id": "tr-2", "pair": "en-9"}, "q.jsonl:2: question tr-2: pair 'en-9' is not in the file"),
         (GOOD | {"id": "tr-2", "pair": "tr-1"}, "pair 'tr-1' is in the same language"),

@@ -14,11 +14,17 @@ from pathlib import Path
 
 from corpus import Passage
 from index.backends.base import BackendOptions, BackendType, SearchBackend, Vectors
-from index.backends.faiss_backend import FaissBackend
 from index.errors import IndexStoreError
 from index.vectors import EXACT_MAX_VECTORS
 
 DEFAULT_BACKEND = "faiss"
+
+
+def _faiss(_options: BackendOptions) -> BackendType:
+    # Imported when asked for, like milvus: the settings list the names at every start.
+    from index.backends.faiss_backend import FaissBackend
+
+    return FaissBackend
 
 
 def _milvus(options: BackendOptions) -> BackendType:
@@ -33,7 +39,7 @@ def _milvus(options: BackendOptions) -> BackendType:
 
 
 _TYPES: dict[str, Callable[[BackendOptions], BackendType]] = {
-    FaissBackend.name: lambda _options: FaissBackend,
+    DEFAULT_BACKEND: _faiss,
     "milvus": _milvus,
 }
 
