@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import ReportQAError
+from corpus.readers import registered_suffixes
 from qa.documents import UploadError, add_files, check_upload, document_rows, remove_file, safe_name, uploads_dir
 
 MARKDOWN = """# Zümrüt Vadisi Su Anlaşması
@@ -89,3 +90,45 @@ def test_upload_is_indexed_and_answered_then_removed(engine, tmp_path: Path) -> 
         library.documents(["zümrüt vadisi"])
     with pytest.raises(UploadError):
         remove_file(library, "../index/current")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("192.168.1.5", False),
+    ("example.org", False),
+])
+def test_uploads_need_loopback_or_auth(host: str, loopback: bool) -> None:
+    from ui.app import _loopback
+
+    assert _loopback(host) is loopback
+
+
+@pytest.mark.parametrize("lang", ["tr", "en"])
+def test_exposed_chat_refuses_uploads_with_a_notice(engine, tmp_path: Path, lang: str) -> None:
+    from ui import strings
+    from ui.app import build_app
+    from ui.documents_tab import DocumentsTab
+
+    settings = engine.settings.model_copy(update={"uploads_dir": tmp_path / "up"})
+    demo = build_app(replace(engine, settings=settings), uploads=False)
+    tab = next(fn.fn.__self__ for fn in demo.fns.values() if fn.name == "on_upload")
+    assert isinstance(tab, DocumentsTab) and not tab.allowed and tab.upload.interactive is False
+    assert strings.text(lang, "docs_disabled")[:30] in tab.relabel(lang)[1]
+    upload = tmp_path / "a.md"
+    upload.write_text("# Başlık\n\nMetin.\n", encoding="utf-8")
+    status = tab.on_upload([str(upload)], lang, None, progress=lambda *a, **k: None)[0]
+    assert strings.text(lang, "docs_err_disabled") in status
+    assert not (tmp_path / "up").exists()
+
+
+def test_refused_upload_says_why_in_the_interface_language(engine, tmp_path: Path) -> None:
+    from ui import strings
+    from ui.app import build_app
+
+    settings = engine.settings.model_copy(update={"uploads_dir": tmp_path / "up"})
+    demo = build_app(replace(engine, settings=settings))
+    tab = next(fn.fn.__self__ for fn in demo.fns.values() if fn.name == "on_upload")
+    picture = tmp_path / "foto.jpg"
+    picture.write_bytes(b"\xff\xd8\xff")
+    status = tab.on_upload([str(picture)], "tr", None, progress=lambda *a, **k: None)[0]
+    assert strings.text("tr", "docs_err_upload_type", types=", ".join(registered_suffixes()), detail="")[:40] in status
+    assert 'role="alert"' in status and not (tmp_path / "up").exists()
