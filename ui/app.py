@@ -133,8 +133,10 @@ class Handlers:
             language = follow_up_language(message, previous["language"] if previous else None)
             # A follow-up quotes only sentences the conversation has not shown yet.
             quoted = [c["quote"] for t in turns if t.answer for c in t.answer["citations"]]
-        limit = {"docs": docs} if docs else {}  # no filter: the engine's own default, every document
-        answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted, **limit)
+        if docs:  # chosen in the Documents tab; without a choice, the engine's default: every document
+            answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted, docs=docs)
+        else:
+            answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted)
         return replace(turn, query=query, answer=answer.to_json())
 
     def _ask(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None,
