@@ -134,8 +134,11 @@ def add_files(engine: Engine, files: list[tuple[Path, str]]) -> tuple[Engine, li
     _seed(settings, folder)
     for (path, _), name in zip(files, names, strict=True):
         partial = folder / f".{name}.part"
-        shutil.copyfile(path, partial)
-        partial.replace(folder / name)  # whole or not at all, never half a file in the corpus
+        try:
+            shutil.copyfile(path, partial)
+            partial.replace(folder / name)  # whole or not at all, never half a file in the corpus
+        finally:
+            partial.unlink(missing_ok=True)
     return reloaded(engine, _on_uploads(settings)), names
 
 

@@ -84,6 +84,19 @@ def test_upload_is_indexed_and_answered_then_removed(engine, tmp_path: Path) -> 
         add_files(library, [(upload, "zümrüt vadisi.md")])
     assert caught.value.code == "upload_exists"
 
+    # Through the tab: a damaged PDF is stored but skipped, and the status says so in Turkish.
+    from ui import strings
+    from ui.app import build_app
+
+    demo = build_app(library)
+    tab = next(fn.fn.__self__ for fn in demo.fns.values() if fn.name == "on_upload")
+    broken = tmp_path / "incoming" / "kırık.pdf"
+    broken.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n")
+    status = tab.on_upload([str(broken)], "tr", None, progress=lambda *a, **k: None)[0]
+    assert strings.text("tr", "docs_err_unread", detail="")[:30] in status and "kırık.pdf" in status
+    library = remove_file(tab.holder.engine, "kırık.pdf")
+    assert {r.name for r in document_rows(library)} >= {"zümrüt vadisi.md"}
+
     library = remove_file(library, "zümrüt vadisi.md")
     assert not (folder / "zümrüt vadisi.md").exists()
     with pytest.raises(ReportQAError):

@@ -105,6 +105,11 @@ class DocumentsTab:
             return self._refreshed(lang, _error(lang, outcome, self.holder.engine.settings.max_file_mb), selected)
         self.holder.engine, names = outcome
         progress(1.0)
+        # A stored file the readers could not use (damaged, encrypted, scanned) is listed as skipped.
+        skipped = [r for r in document_rows(self.holder.engine) if r.status == "skipped" and r.name in names]
+        if skipped:
+            reasons = "; ".join(f"{r.name}: {r.reason}" for r in skipped)
+            return self._refreshed(lang, _status(lang, "docs_err_unread", detail=reasons), selected)
         return self._refreshed(lang, _status(lang, "docs_added", names=", ".join(names)), selected)
 
     def on_remove(self, name: str | None, lang: str, selected: list[str] | None) -> tuple[Any, ...]:

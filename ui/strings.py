@@ -265,6 +265,7 @@ _DOCUMENTS: dict[Lang, dict[str, str]] = {
         "docs_err_upload_name": "Dosya adında kullanılabilir karakter yok; dosyayı yeniden adlandırın. ({detail})",
         "docs_err_upload_unknown": "Böyle bir belge yok. ({detail})",
         "docs_err_other": "Belge eklenemedi: {detail}",
+        "docs_err_unread": "Dosya kaydedildi ama okunamadı, dizine alınmadı (kaldırabilirsiniz): {detail}",
     },
     "en": {
         "docs_tab": "Documents",
@@ -297,6 +298,8 @@ _DOCUMENTS: dict[Lang, dict[str, str]] = {
         "docs_err_upload_name": "The file name has no usable characters; rename the file. ({detail})",
         "docs_err_upload_unknown": "No such document. ({detail})",
         "docs_err_other": "The document could not be added: {detail}",
+        "docs_err_unread": "The file was stored but could not be read, so it is not indexed (you may remove it): "
+                           "{detail}",
     },
 }
 for _lang in LANGUAGES:
