@@ -176,6 +176,10 @@ class Settings(BaseSettings):
         return BackendOptions(milvus_uri=uri, milvus_token=token, milvus_prefix=self.milvus_prefix)
     # Issue 12 (your own documents): larger corpus files are skipped, with the reason.
     max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this many MiB are skipped.")
+    # Issue 12 step 5 (web chat Documents tab): where uploaded files are kept; they form the chat's corpus.
+    uploads_dir: Path | None = Field(
+        None, description="Folder of the documents uploaded in the web chat [default: <cache_dir>/uploads]."
+    )
 
     @field_validator("top_k")
     @classmethod

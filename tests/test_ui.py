@@ -419,12 +419,13 @@ def test_app_wiring(engine):
     demo = build_app(engine)
     fns = _functions(demo)
     # The language switch relabels exactly the components that relabel() returns values for:
-    # the chat's and passages' (Handlers) and the Evaluation tab's (EvalTab).
+    # the chat's and passages' (Handlers), the Evaluation tab's (EvalTab) and the Documents tab's.
     language = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rqa-language")
-    assert {type(fn.fn.__self__).__name__ for fn in fns["relabel"]} == {"Handlers", "EvalTab"}
+    assert {type(fn.fn.__self__).__name__ for fn in fns["relabel"]} == {"Handlers", "EvalTab", "DocumentsTab"}
     for fn in fns["relabel"]:
         owner = fn.fn.__self__
-        args = ("en", [], None) if isinstance(owner, Handlers) else ("en", None, None)
+        kind = type(owner).__name__
+        args = ("en", [], None) if kind == "Handlers" else ("en",) if kind == "DocumentsTab" else ("en", None, None)
         assert len(fn.outputs) == len(owner.relabel(*args))
         assert (language._id, "change") in fn.targets
     # Answers, searches and the API share the engine's concurrency group; the queue is bounded.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,10 +12,12 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from qa.answer import normalize_question
+from qa.documents import library_engine
 from qa.engine import Engine
 from qa.modes import RetrievalMode
 from ui import render, streaming, strings
 from ui.conversation import Turn, contextual_question, follow_up_language
+from ui.documents_tab import build_documents_tab
 from ui.errors import UserError, attempt
 from ui.eval_tab import build_eval_tab
 from ui.streaming import TokenCallback
@@ -27,9 +30,12 @@ log = logging.getLogger(__name__)
 # holds everyone else in order, and turns requests away beyond its size instead of piling up.
 CONCURRENCY_LIMIT = 2
 QUEUE_MAX_SIZE = 64
-# No request to this app needs more than a few kilobytes (questions are at most 2,000 characters
-# and there are no uploads); anything over this is refused with 413 before it is read.
+# No request to this app needs more than a few kilobytes (questions are at most 2,000 characters);
+# anything over this is refused with 413 before it is read. File uploads (Documents tab, question
+# files) may be larger: UPLOAD_FILES files of max_file_mb each, so that the tab, not a bare 413,
+# explains a file over the limit.
 MAX_REQUEST_BYTES = 1 << 20
+UPLOAD_FILES = 4
 # Engine work (chat, passage search, API) shares one concurrency group: the cores are the limit.
 ENGINE_GROUP = "engine"
 MAX_SEARCH_K = 20
@@ -51,17 +57,19 @@ SearchState = Searched | None
 class RequestSizeLimit:
     """ASGI middleware: refuse request bodies over ``max_bytes`` (413) before they are read."""
 
-    def __init__(self, app: Any, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+    def __init__(self, app: Any, max_bytes: int = MAX_REQUEST_BYTES, upload_bytes: int = MAX_REQUEST_BYTES) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = max(upload_bytes, max_bytes)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_bytes if scope.get("path", "").endswith("/upload") else self.max_bytes
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            body = strings.API_TOO_LARGE.format(limit=self.max_bytes).encode()
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            body = strings.API_TOO_LARGE.format(limit=limit).encode()
             await send({"type": "http.response.start", "status": 413,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                     (b"content-length", str(len(body)).encode())]})
@@ -74,7 +82,7 @@ class RequestSizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:  # a chunked body that grows past the limit
+                if received > limit:  # a chunked body that grows past the limit
                     return {"type": "http.disconnect"}
             return message
 
@@ -84,10 +92,13 @@ class RequestSizeLimit:
 class ChatApp(gr.Blocks):
     """The chat's Blocks. Gradio 6 takes theme and CSS at launch, so launch() brings its own."""
 
+    upload_bytes = MAX_REQUEST_BYTES  # set by build_app from max_file_mb when uploads are allowed
+
     def launch(self, *args: Any, **kwargs: Any) -> Any:
         app_kwargs = dict(kwargs.get("app_kwargs") or {})
         app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
-                                    Middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)]
+                                    Middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES,
+                                               upload_bytes=self.upload_bytes)]
         kwargs["app_kwargs"] = app_kwargs
         kwargs.setdefault("theme", THEME)
         kwargs.setdefault("css", CSS)
@@ -109,7 +120,8 @@ class Handlers:
         self.engine = engine
         self.max_chars = engine.settings.max_question_chars
 
-    def _answer(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None) -> Turn:
+    def _answer(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None,
+                docs: list[str] | None = None) -> Turn:
         """Ask the engine, with the conversation's topic when ``turn`` is a follow-up."""
         message = normalize_question(turn.message, self.max_chars)
         history = [t.message for t in turns if t.answer is not None]
@@ -121,13 +133,18 @@ class Handlers:
             language = follow_up_language(message, previous["language"] if previous else None)
             # A follow-up quotes only sentences the conversation has not shown yet.
             quoted = [c["quote"] for t in turns if t.answer for c in t.answer["citations"]]
-        answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted)
+        if docs:  # chosen in the Documents tab; without a choice, the engine's default: every document
+            answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted, docs=docs)
+        else:
+            answer = self.engine.ask(query, language=language, on_token=on_token, exclude=quoted)
         return replace(turn, query=query, answer=answer.to_json())
 
-    def _ask(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None) -> Turn:
-        """``turn`` answered, or with the user's mistake, or marked as crashed."""
+    def _ask(self, turns: list[Turn], turn: Turn, on_token: TokenCallback | None = None,
+             docs: list[str] | None = None) -> Turn:
+        """``turn`` answered (from the documents ``docs`` only, when given), or with the user's
+        mistake, or marked as crashed."""
         try:
-            outcome = attempt(lambda: self._answer(turns, turn, on_token))
+            outcome = attempt(lambda: self._answer(turns, turn, on_token, docs))
         except Exception:
             # Whatever fails, this session's chat must go on; the traceback belongs in the log.
             log.exception("answering %r failed", turn.message)
@@ -140,7 +157,7 @@ class Handlers:
         return outcome.code if isinstance(outcome, UserError) and outcome.code in REFUSED else None
 
     def respond(
-        self, message: str, turns: list[Turn], lang: str
+        self, message: str, turns: list[Turn], lang: str, docs: list[str] | None = None
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
         """Show the question at once, then the cited answer (streamed first when an LLM writes it).
 
@@ -157,14 +174,14 @@ class Handlers:
                render.input_hint_html(lang, self.max_chars))
         if self.engine.streams:  # issue 10: generated text streams in, then the validated answer
             model = getattr(self.engine.answerer, "model", None)
-            for update in streaming.stream_answer(lambda on_token: self._ask(turns, pending, on_token)):
+            for update in streaming.stream_answer(lambda on_token: self._ask(turns, pending, on_token, docs)):
                 if isinstance(update, tuple):
                     turn = update[0]
                     break
                 bubble = {"role": "assistant", "content": streaming.streaming_html(update, model, lang)}
                 yield "", [*render.chat_messages([*turns, pending], lang), bubble], gr.skip(), gr.skip(), gr.skip()
         else:
-            turn = self._ask(turns, pending)
+            turn = self._ask(turns, pending, docs=docs)
         turns = [*turns, turn]
         yield "", render.chat_messages(turns, lang), render.sources_html(turns, lang), turns, gr.skip()
 
@@ -219,9 +236,11 @@ class Handlers:
         return answer
 
 
-def build_app(engine: Engine) -> ChatApp:
-    """The web chat over ``engine``, queued, ready to ``launch()``."""
-    handlers = Handlers(engine)
+def build_app(engine: Engine, *, uploads: bool = True) -> ChatApp:
+    """The web chat over ``engine``, queued, ready to ``launch()``; the Documents tab takes
+    uploads only when ``uploads`` (serve_app: loopback or --auth)."""
+    handlers = Handlers(library_engine(engine))
+    engine = handlers.engine
     lang = strings.DEFAULT_LANGUAGE
     private: dict[str, Any] = {"api_visibility": "private"}
     engine_work: dict[str, Any] = {
@@ -280,10 +299,11 @@ def build_app(engine: Engine) -> ChatApp:
                                        elem_id="rqa-search-button")
                 hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
             build_eval_tab(engine, language)
+            documents = build_documents_tab(handlers, language, allowed=uploads)
         footer = gr.HTML(render.footer_html(lang), js_on_load=None, elem_id="rqa-footer")
 
         ask = {
-            "fn": handlers.respond, "inputs": [question, turns, language],
+            "fn": handlers.respond, "inputs": [question, turns, language, documents.selector],
             "outputs": [question, chatbot, sources, turns, hint], **engine_work,
         }
         # The newest turn is at the top of the sources panel: show it, and give the input back its focus.
@@ -309,6 +329,8 @@ def build_app(engine: Engine) -> ChatApp:
         demo.load(_initial_language, picked, language, queue=False, **private)
 
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CONCURRENCY_LIMIT, concurrency_id=ENGINE_GROUP)
+    if uploads:
+        demo.upload_bytes = UPLOAD_FILES * int(engine.settings.max_file_mb * 2**20) + MAX_REQUEST_BYTES
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
     return demo
 
@@ -324,6 +346,17 @@ def serve_app(
     engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None
 ) -> None:
     """Serve the chat until interrupted. Never creates a public share link."""
-    demo = build_app(engine)
+    uploads = auth is not None or _loopback(host)
+    demo = build_app(engine, uploads=uploads)
     log.info("serving the web chat on http://%s:%d", host, port)
     demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, show_error=False)
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine (uploads need --auth otherwise)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -232,6 +232,80 @@ UI: dict[Lang, dict[str, str]] = {
 }
 
 
+# Issue 12 step 5: the Documents tab (ui/documents_tab.py); merged into UI below, in one block.
+_DOCUMENTS: dict[Lang, dict[str, str]] = {
+    "tr": {
+        "docs_tab": "Belgeler",
+        "docs_caption": "Dizindeki belgeler",
+        "docs_none": "Dizinde belge yok.",
+        "docs_col_name": "Dosya",
+        "docs_col_title": "Başlık",
+        "docs_col_type": "Tür",
+        "docs_col_pages": "Sayfa",
+        "docs_col_passages": "Pasaj",
+        "docs_col_status": "Durum",
+        "docs_indexed": "dizinde",
+        "docs_skipped": "atlandı: {reason}",
+        "docs_hint": "Belge yükleyin ({types}; en çok {limit} MiB). Yalnızca yüklenen dosya okunur ve dizine eklenir.",
+        "docs_disabled": "Yükleme kapalı: sohbet ağa açık ve parola yok. Yüklemek için --auth KULLANICI:PAROLA "
+                         "ile ya da yalnızca bu bilgisayarda (127.0.0.1) çalıştırın.",
+        "docs_upload": "Belge yükle",
+        "docs_indexing": "Belge okunuyor ve dizine ekleniyor…",
+        "docs_added": "Eklendi ve dizine alındı: {names}",
+        "docs_removed": "Kaldırıldı: {name}",
+        "docs_remove_choice": "Kaldırılacak belge",
+        "docs_remove": "Kaldır",
+        "docs_filter": "Soruları şu belgelerle sınırla",
+        "docs_filter_info": "Boş bırakılırsa tüm belgeler aranır.",
+        "docs_err_disabled": "Yükleme kapalı: sohbet ağa açık ve parola yok (--auth ile açın).",
+        "docs_err_upload_type": "Bu dosya türü okunamıyor. Yalnızca {types} dosyaları yüklenebilir. ({detail})",
+        "docs_err_upload_size": "Dosya çok büyük: sınır {limit} MiB (max_file_mb ayarı). ({detail})",
+        "docs_err_upload_empty": "Dosya boş (0 bayt). ({detail})",
+        "docs_err_upload_exists": "Bu adda bir belge zaten var; önce onu kaldırın. ({detail})",
+        "docs_err_upload_name": "Dosya adında kullanılabilir karakter yok; dosyayı yeniden adlandırın. ({detail})",
+        "docs_err_upload_unknown": "Böyle bir belge yok. ({detail})",
+        "docs_err_other": "Belge eklenemedi: {detail}",
+        "docs_err_unread": "Dosya kaydedildi ama okunamadı, dizine alınmadı (kaldırabilirsiniz): {detail}",
+    },
+    "en": {
+        "docs_tab": "Documents",
+        "docs_caption": "Indexed documents",
+        "docs_none": "No documents in the index.",
+        "docs_col_name": "File",
+        "docs_col_title": "Title",
+        "docs_col_type": "Type",
+        "docs_col_pages": "Pages",
+        "docs_col_passages": "Passages",
+        "docs_col_status": "Status",
+        "docs_indexed": "indexed",
+        "docs_skipped": "skipped: {reason}",
+        "docs_hint": "Upload documents ({types}; at most {limit} MiB). Only the uploaded file is read and indexed.",
+        "docs_disabled": "Uploads are off: the chat is open to the network without a password. Run it with "
+                         "--auth USER:PASSWORD, or on this computer only (127.0.0.1), to upload.",
+        "docs_upload": "Upload documents",
+        "docs_indexing": "Reading and indexing the document…",
+        "docs_added": "Added and indexed: {names}",
+        "docs_removed": "Removed: {name}",
+        "docs_remove_choice": "Document to remove",
+        "docs_remove": "Remove",
+        "docs_filter": "Limit questions to these documents",
+        "docs_filter_info": "Leave empty to search every document.",
+        "docs_err_disabled": "Uploads are off: the chat is open to the network without a password (turn on --auth).",
+        "docs_err_upload_type": "This file type cannot be read. Only {types} files can be uploaded. ({detail})",
+        "docs_err_upload_size": "The file is too large: the limit is {limit} MiB (setting max_file_mb). ({detail})",
+        "docs_err_upload_empty": "The file is empty (0 bytes). ({detail})",
+        "docs_err_upload_exists": "A document of this name is already there; remove it first. ({detail})",
+        "docs_err_upload_name": "The file name has no usable characters; rename the file. ({detail})",
+        "docs_err_upload_unknown": "No such document. ({detail})",
+        "docs_err_other": "The document could not be added: {detail}",
+        "docs_err_unread": "The file was stored but could not be read, so it is not indexed (you may remove it): "
+                           "{detail}",
+    },
+}
+for _lang in LANGUAGES:
+    UI[_lang].update(_DOCUMENTS[_lang])
+
+
 def text(lang: str, key: str, **values: object) -> str:
     """The fixed string ``key`` in ``lang`` (the default language for anything unknown), formatted with ``values``."""
     template = UI[ui_language(lang)][key]
