@@ -227,8 +227,9 @@ LINK_DOC = (
     "<a href=\"javascript:alert(2)\">bu bağlantıyı</a> izleyin. Protokol 2032 yılında Bişkek'te imzalanmıştır.\n"
 )
 EVIL_NAME = "<img src=x onerror=alert(3)>.md"
-ALLOWED_TAGS = {"a", "blockquote", "code", "div", "h1", "h2", "h3", "li", "mark", "ol", "p", "q", "section",
-                "span", "sup", "ul"}
+# What the chat's own HTML uses (details/summary: each answer's folded sources on a phone).
+ALLOWED_TAGS = {"a", "blockquote", "code", "details", "div", "h1", "h2", "h3", "li", "mark", "ol", "p", "q",
+                "section", "span", "summary", "sup", "ul"}
 
 
 class _Tags(HTMLParser):

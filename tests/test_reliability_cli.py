@@ -273,9 +273,14 @@ def test_web_chat_shows_the_problem_as_a_message(engine, case):
 
     question, _ = BAD_QUESTIONS[case]
     handlers = Handlers(engine)
-    *_, (_, chat, _, turns, _) = handlers.respond(question, [], "en", True)
-    assert turns[-1].error and not turns[-1].crashed
-    assert 'class="rqa-error"' in chat[-1]["content"]
+    outputs = list(handlers.respond(question, [], "en"))
+    if handlers.refusal(question) is not None:
+        # Empty or over-long: refused next to the box, nothing added to the chat, no question number.
+        assert len(outputs) == 1 and outputs[0][4] and all(isinstance(o, type(outputs[0][0])) for o in outputs[0][:4])
+    else:
+        _, chat, _, turns, _ = outputs[-1]
+        assert turns[-1].error and not turns[-1].crashed
+        assert 'class="rqa-error"' in chat[-1]["content"]
     html, state = handlers.search(question, 5, "hybrid", "en")
     assert state["error"] and 'class="rqa-error"' in html
 
@@ -285,7 +290,7 @@ def test_web_chat_answers_odd_questions(engine, case):
     from ui.app import Handlers
 
     question, _ = ODD_BUT_FINE[case]
-    *_, (_, chat, _, turns, _) = Handlers(engine).respond(question, [], "tr", False)
+    *_, (_, chat, _, turns, _) = Handlers(engine).respond(question, [], "tr")
     assert turns[-1].answer is not None and not turns[-1].crashed
     assert "\x00" not in chat[-1]["content"] and "\x1b" not in chat[-1]["content"]
 

@@ -91,17 +91,12 @@ def test_follow_up_is_read_with_the_previous_question(chat):
 def test_off_topic_question_is_declined_without_passages(chat, question, lang):
     chat.ask(question)
     answer = chat.last_answer()
-    # The engine tells off-topic questions apart (``"declined": "off_topic"``): no passages at all.
+    # The engine tells off-topic questions apart (``"declined": "off_topic"``): no passages at all;
+    # like every answer, the statement is in the question's language.
     assert answer.locator(".rqa-off-topic").count() == 1
     assert answer.inner_text().strip() == strings.text(lang, "off_topic")
     assert answer.locator("li").count() == 0 and chat.page.locator("#rqa-sources-panel li").count() == 0
     assert answer.locator("a.rqa-marker").count() == 0
-    closest = answer.locator(".rqa-inline-sources li")
-    assert closest.count() >= 1
-    panel = chat.page.locator("#rqa-sources-panel")
-    # The note is in the interface language (Turkish: the browser's), whatever the question's.
-    assert panel.locator(".rqa-declined-note").inner_text() == strings.text("tr", "declined")
-    assert panel.locator("#near-1-1").is_visible()
 
 
 def test_html_in_a_question_is_shown_as_text(chat):

@@ -19,6 +19,7 @@ A broad question (``qa.broad``) is answered with the key sentences of the conclu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -275,7 +276,13 @@ class ExtractiveAnswerer:
         return None, chosen
 
     def answer(self, request: AnswerRequest) -> Answer:
-        reason, chosen = self.decide(request, self.settings.abstain_threshold(request.detected), self.model)
+        threshold = self.settings.abstain_threshold(request.detected)
+        reason, chosen = self.decide(request, threshold, self.model)
+        if reason == NOT_IN_REPORT and request.exclude:
+            # Only sentences the conversation has shown already answer the follow-up: quoting
+            # them again beats declining a question the report answers.
+            request = replace(request, exclude=frozenset())
+            reason, chosen = self.decide(request, threshold, self.model)
         if reason is not None:
             return self.decline(request, reason)
         if request.broad:

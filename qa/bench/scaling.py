@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.vectors import EXACT_MAX_VECTORS
 from qa.bench.machine import TARGETS, cycle, rss_mb, timed_iter, timed_queries
 from qa.bench.synthetic import SEED, VECTOR_SIGMA, SyntheticCorpus, synthetic_vectors
 
@@ -161,6 +160,7 @@ def bench_scale(
     out: dict[str, Any] = {"passages": n}
     settings = engine.settings
     if settings.backend == "milvus":  # issue 14: the milvus backend's own collection; no BM25 at scale
+        from index.vectors import EXACT_MAX_VECTORS
         from qa.bench.milvus_scaling import bench_scale_milvus
 
         options = settings.backend_options()
