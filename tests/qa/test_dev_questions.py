@@ -10,7 +10,7 @@ import pytest
 
 from index.analysis import turkish_casefold
 
-DEV = Path(__file__).resolve().parent.parent / "qa" / "data" / "dev_questions.jsonl"
+DEV = Path(__file__).resolve().parents[2] / "qa" / "data" / "dev_questions.jsonl"
 
 
 def _norm(text: str) -> str:

@@ -26,7 +26,7 @@ CLIENTS = 20
 QUESTIONS_PER_CLIENT = 10
 POOL = 40  # distinct questions (half Turkish, half English) the clients draw from
 LOAD_TIMEOUT_S = 900
-DEV_QUESTIONS = Path(__file__).resolve().parent.parent / "qa" / "data" / "dev_questions.jsonl"
+DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "qa" / "data" / "dev_questions.jsonl"
 # Where the latency figures go (docs/security.md quotes them); override for CI artefacts.
 FIGURES = os.environ.get("REPORT_QA_LOAD_FIGURES")
 
