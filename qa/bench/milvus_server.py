@@ -3,6 +3,7 @@ process only, and the bench's cold-start child must reach the same collections a
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from pathlib import Path
 STARTUP_TIMEOUT_S = 120.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -29,12 +31,13 @@ def _listening(port: int) -> bool:
 @contextmanager
 def lite_server(data_dir: Path) -> Iterator[str]:
     """Run ``milvus-lite server`` over ``data_dir`` on 127.0.0.1 and a free port; yield its URI."""
-    port = _free_port()
+    port = free_port()
     script = Path(sys.executable).with_name("milvus-lite")
+    command = str(script) if script.exists() else shutil.which("milvus-lite") or "milvus-lite"
     data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir.parent / "milvus-lite-server.log").open("wb") as log:
+    with (data_dir.parent / f"milvus-lite-{port}.log").open("wb") as log:
         process = subprocess.Popen(
-            [str(script), "server", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
+            [command, "server", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
             stdout=log, stderr=subprocess.STDOUT,
         )
         try:
