@@ -10,11 +10,12 @@ CANNOT_ANSWER = {
 }
 # Issue 11: a question that is not about the report gets its own sentinel, and `ask --json`
 # says which (`"declined": "off_topic" | "not_in_report" | null`).
+# Passages are not offered for an off-topic question: none of them is about it.
 OFF_TOPIC = {
     "tr": "Bu soru raporun konusuyla ilgili görünmüyor. Rapor, Türk devletleri arasındaki istihbarat "
-    "paylaşımını ele alıyor; en yakın pasajlar yine de aşağıda.",
+    "paylaşımını ele alıyor; bu konuda bir soru sorabilirsiniz.",
     "en": "This question does not seem to be about the report, which covers intelligence sharing among "
-    "the Turkic states. The closest passages are listed below anyway.",
+    "the Turkic states; feel free to ask about that.",
 }
 DECLINED = {"not_in_report": CANNOT_ANSWER, "off_topic": OFF_TOPIC}
 # The lead of an answer to a broad question (the key sentences of the conclusions).

@@ -63,7 +63,7 @@ def command(question: str | None, corpus_dir: Path | None, index_dir: Path | Non
     for c in result["citations"]:
         click.echo(f"[{c['n']}] {c['doc']} — {location(c['section'], c['paragraph'], c['page'], c.get('page_label'))}")
         click.echo(f"    “{c['quote']}”")
-    if not result["answered"]:
+    if result["declined"] == "not_in_report":  # an off-topic question gets no passages to search through
         for p in result["passages"][:3]:
             where = location(p["section"], p["paragraph"], p["page"], p.get("page_label"))
             click.echo(f"  · {p['doc']} — {where}: {p['text'][:160]}…")
