@@ -163,3 +163,23 @@ class BackendType(Protocol):
             CorruptIndexError: the saved files are unreadable or inconsistent.
         """
         ...
+
+
+def check_vector_counts(passages: Sequence[Passage], passage_vectors: Vectors, sentence_vectors: Vectors) -> None:
+    """Refuse vectors that do not match the passages one to one (passages, then their sentences).
+
+    Raises:
+        ValueError: the counts differ.
+    """
+    n_sentences = sum(len(p.sentences) for p in passages)
+    if len(passage_vectors) != len(passages) or len(sentence_vectors) != n_sentences:
+        raise ValueError(
+            f"{len(passage_vectors)} passage and {len(sentence_vectors)} sentence vectors for "
+            f"{len(passages)} passages with {n_sentences} sentences"
+        )
+
+
+def normalised_centroid(passage_vectors: Vectors) -> Vectors:
+    """The mean passage vector scaled to unit length: how "on topic" a question is."""
+    mean = passage_vectors.mean(axis=0)
+    return (mean / np.linalg.norm(mean)).astype(np.float32)

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from corpus import Passage
 from index import vectors
-from index.backends.base import BackendDescription, Vectors
+from index.backends.base import BackendDescription, Vectors, check_vector_counts, normalised_centroid
 from index.bm25 import BM25Index
 from index.errors import CorruptIndexError
 from index.vectors import build_vector_index, load_vector_index, save_vector_index
@@ -72,19 +72,13 @@ class FaissBackend:
     def build(
         cls, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
     ) -> FaissBackend:
-        n_sentences = sum(len(p.sentences) for p in passages)
-        if len(passage_vectors) != len(passages) or len(sentence_vectors) != n_sentences:
-            raise ValueError(
-                f"{len(passage_vectors)} passage and {len(sentence_vectors)} sentence vectors for "
-                f"{len(passages)} passages with {n_sentences} sentences"
-            )
-        centroid = passage_vectors.mean(axis=0)
+        check_vector_counts(passages, passage_vectors, sentence_vectors)
         return cls(
             list(passages),
             build_vector_index(passage_vectors, exact_max=exact_max),
             build_vector_index(sentence_vectors, exact_max=exact_max),
             BM25Index.build([p.embed_text for p in passages]),
-            (centroid / np.linalg.norm(centroid)).astype(np.float32),
+            normalised_centroid(passage_vectors),
         )
 
     def save(self, folder: Path) -> None:

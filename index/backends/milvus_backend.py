@@ -39,7 +39,14 @@ import numpy as np
 
 from corpus import Passage
 from index.analysis import analyze
-from index.backends.base import BackendDescription, BackendOptions, Vectors, display_uri
+from index.backends.base import (
+    BackendDescription,
+    BackendOptions,
+    Vectors,
+    check_vector_counts,
+    display_uri,
+    normalised_centroid,
+)
 from index.backends.milvus_collections import (
     MAX_LIMIT,
     QUERY_BATCH,
@@ -84,17 +91,11 @@ class MilvusType:
     def build(
         self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
     ) -> MilvusBackend:
-        n_sentences = sum(len(p.sentences) for p in passages)
-        if len(passage_vectors) != len(passages) or len(sentence_vectors) != n_sentences:
-            raise ValueError(
-                f"{len(passage_vectors)} passage and {len(sentence_vectors)} sentence vectors for "
-                f"{len(passages)} passages with {n_sentences} sentences"
-            )
+        check_vector_counts(passages, passage_vectors, sentence_vectors)
         client = connect(self.options)
         build = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
         names = (f"{self.options.milvus_prefix}_{build}_p", f"{self.options.milvus_prefix}_{build}_s")
-        mean = passage_vectors.mean(axis=0)
-        centroid = (mean / np.linalg.norm(mean)).astype(np.float32)
+        centroid = normalised_centroid(passage_vectors)
         dim = int(passage_vectors.shape[1])
         terms = [analyze(p.embed_text) for p in passages]
         bm25 = SparseBM25(terms)
@@ -113,7 +114,9 @@ class MilvusType:
                 {"id": i, "row": row, "doc": passages[row].doc, "vector": vector}
                 for i, (row, vector) in enumerate(zip(owners, sentence_vectors, strict=True))
             ))
-        return MilvusBackend(client, self.options, build, names, list(passages), bm25, centroid, dim, n_sentences)
+        return MilvusBackend(
+            client, self.options, build, names, list(passages), bm25, centroid, dim, len(sentence_vectors)
+        )
 
     def load(self, folder: Path) -> MilvusBackend:
         try:
