@@ -94,6 +94,20 @@ def common_options(func: F) -> F:
     return func
 
 
+def question_options(func: F) -> F:
+    """Options ``search`` and ``ask`` share: batch input, document filter and JSON output."""
+    options = [
+        click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help='JSONL file of {"id", "question"} lines; prints one JSON line per question.'),
+        click.option("--doc", "docs", multiple=True,
+                     help="Only this document (file name, with or without extension); repeat for several."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def check_k(k: int | None) -> None:
     """Refuse a ``-k`` outside 1..MAX_K."""
     if k is not None and not 1 <= k <= MAX_K:

@@ -17,6 +17,7 @@ from cli.context import (
     load_engine,
     location,
     probe_llm,
+    question_options,
     settings_from,
     user_errors,
 )
@@ -27,11 +28,7 @@ from cli.context import (
 @common_options
 @click.option("--lang", type=click.Choice(["tr", "en"]), default=None,
               help="Answer language [default: the question's language].")
-@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
-@click.option("--doc", "docs", multiple=True,
-              help="Only this document (file name, with or without extension); repeat for several.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+@question_options
 @llm_options
 def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
             lang: str | None, queries: Path | None, docs: tuple[str, ...], as_json: bool, llm_url: str | None,

@@ -8,7 +8,17 @@ from typing import Any
 import click
 
 from cli.batch import require_question, single_or_batch
-from cli.context import check_k, check_question, common_options, emit, load_engine, location, settings_from, user_errors
+from cli.context import (
+    check_k,
+    check_question,
+    common_options,
+    emit,
+    load_engine,
+    location,
+    question_options,
+    settings_from,
+    user_errors,
+)
 from qa.answer import normalize_question
 from qa.modes import RetrievalMode
 
@@ -19,11 +29,7 @@ from qa.modes import RetrievalMode
 @click.option("-k", "k", type=int, default=None, help="Number of passages to return [default: 5].")
 @click.option("--retriever", type=click.Choice(RetrievalMode.names()), default=None,
               help="Retrieval mode [env REPORT_QA_RETRIEVER; default: hybrid].")
-@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help='JSONL file of {"id", "question"} lines; prints one JSON line per question.')
-@click.option("--doc", "docs", multiple=True,
-              help="Only this document (file name, with or without extension); repeat for several.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the shape).")
+@question_options
 def command(question: str | None, corpus_dir: Path | None, index_dir: Path | None, model: str | None,
             k: int | None, retriever: str | None, queries: Path | None, docs: tuple[str, ...], as_json: bool) -> None:
     """Rank the report's passages for QUESTION."""
