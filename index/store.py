@@ -40,6 +40,7 @@ from corpus import Passage
 from corpus.loader import Problem
 from index import atomic
 from index.backends import SearchBackend, backend_type
+from index.backends.base import BackendType, Vectors, updates_in_place
 from index.doc_cache import remove_unused_parts
 from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError, StaleIndexError
@@ -247,7 +248,10 @@ def _build_locked(
     dimension = embedder.dimension
     passage_vectors = np.concatenate([part.passage_vectors for part in parts]).reshape(-1, dimension)
     sentence_vectors = np.concatenate([part.sentence_vectors for part in parts]).reshape(-1, dimension)
-    backend = kind.build(passages, passage_vectors, sentence_vectors, exact_max=config.exact_max)
+    changed = frozenset(gathered.fresh)
+    backend = _updated(config, kind, wanted, passages, passage_vectors, sentence_vectors, changed) if reuse else None
+    if backend is None:
+        backend = kind.build(passages, passage_vectors, sentence_vectors, exact_max=config.exact_max)
     builds = config.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -279,6 +283,29 @@ def _build_locked(
         removed=sorted(before - set(now)),
         unchanged=sum(1 for n in now if n not in gathered.fresh and n in before),
     )
+
+
+def _updated(
+    config: IndexConfig, kind: BackendType, wanted: dict[str, Any], passages: list[Passage],
+    passage_vectors: Vectors, sentence_vectors: Vectors, changed: frozenset[str],
+) -> SearchBackend | None:
+    """The current build changed by document, when its backend can do that and it was made with
+    the same model, chunker and backend (only the corpus differs); None: build anew."""
+    previous = current_build(config.index_dir)
+    if previous is None or not updates_in_place(kind):
+        return None
+    try:
+        manifest = read_manifest(previous)
+        verify_files(previous, manifest)
+        reason = stale_reason(manifest, {key: value for key, value in wanted.items() if key != "corpus_sha256"})
+        if reason is not None:
+            raise StaleIndexError(reason)
+        return kind.update(
+            previous, passages, passage_vectors, sentence_vectors, changed=changed, exact_max=config.exact_max
+        )
+    except (StaleIndexError, CorruptIndexError) as exc:
+        log.info("building the index anew, not updating it: %s", exc)
+        return None
 
 
 def _public(meta: dict[str, Any]) -> dict[str, Any]:

@@ -16,10 +16,13 @@ filters inside its search (FAISS: an ID selector; a server: a filter expression 
 passage's ``doc`` field), so ``k`` results come back even when the chosen documents are a small
 part of the index.
 
-Incremental updates (add or delete one document's passages) are done by ``index.store`` for
-now: it keeps each document's passages and vectors in a per-document cache and builds a new
-backend from cached and new parts, then swaps it in atomically; a backend only needs
-:meth:`BackendType.build` and :meth:`BackendType.load`.
+Incremental updates (add, change or delete documents): ``index.store`` keeps each document's
+passages and vectors in a per-document cache, so only new or changed files are read and
+embedded. A backend whose type only has :meth:`BackendType.build` (``faiss``: its files are
+rewritten in seconds) is then built anew from cached and new parts and swapped in atomically.
+A backend whose data lives in a server, where rewriting a whole library for one new report
+would cost hours, also implements :class:`UpdatableBackendType`: the store hands it the saved
+index and the documents that changed, and it changes only those (``milvus``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import Protocol, TypedDict, TypeGuard, runtime_checkable
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -163,6 +166,33 @@ class BackendType(Protocol):
             CorruptIndexError: the saved files are unreadable or inconsistent.
         """
         ...
+
+
+@runtime_checkable
+class UpdatableBackendType(BackendType, Protocol):
+    """A :class:`BackendType` that can change a saved index by document instead of rebuilding it."""
+
+    def update(
+        self, folder: Path, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *,
+        changed: frozenset[str], exact_max: int,
+    ) -> SearchBackend:
+        """The index saved in ``folder``, changed to hold exactly ``passages`` (with their vectors,
+        as for :meth:`BackendType.build`), searching as a fresh build of them would.
+
+        Passages of documents in ``changed`` (``Passage.doc``: read again since the saved build)
+        or absent from ``passages`` are replaced or removed; the others may be kept as stored.
+        The result is saved into a new folder as a build is; ``folder`` is not written. A type
+        may build anew when an update would not give what a build gives.
+
+        Raises:
+            StaleIndexError, CorruptIndexError: the saved index cannot be updated; build instead.
+        """
+        ...
+
+
+def updates_in_place(kind: BackendType) -> TypeGuard[UpdatableBackendType]:
+    """Whether ``kind`` changes a saved index by document (:class:`UpdatableBackendType`)."""
+    return isinstance(kind, UpdatableBackendType)
 
 
 def check_vector_counts(passages: Sequence[Passage], passage_vectors: Vectors, sentence_vectors: Vectors) -> None:

@@ -1,37 +1,34 @@
-"""The Milvus backend: passages, vectors and BM25 in Milvus, from Milvus Lite to a cluster.
+"""The Milvus backend's searches: passages, vectors and BM25 in Milvus, from Milvus Lite to a cluster.
 
 ``BackendOptions.milvus_uri`` picks the engine and nothing else changes: a local path opens
 Milvus Lite embedded in this process (a ``.db`` file); ``http://host:19530`` talks gRPC to
 Milvus Standalone or Distributed (or a ``milvus-lite server``) through the same client.
+``index.backends.milvus_build`` makes, reopens and updates the collections; this module
+searches them.
 
-A build writes two new collections, ``<prefix>_<build>_p`` (one entity per passage: row as
-primary key, document, the passage as JSON, its dense vector, and its BM25 terms) and
-``<prefix>_<build>_s`` (one per sentence: its vector and its passage's row). Only when both
-are complete does :meth:`MilvusBackend.save` point the aliases ``<prefix>_passages`` /
-``<prefix>_sentences`` at them and record them in ``milvus.json`` (the build folder's one
-file, covered by the store's manifest): a build killed halfway leaves collections nothing
-names, dropped by the next build, and the served index is never half filled.
+Two collections hold one index: ``<prefix>_<build>_p`` (one entity per passage: its id as
+primary key, document, the passage as JSON, its dense vector, its BM25 terms and their sparse
+BM25 weights) and ``<prefix>_<build>_s`` (one per sentence: its vector and its passage's id
+``pid``). A passage's id is not its row: an update deletes and inserts passages in place, so
+ids have gaps and new ones come after the old, while rows stay ``0 .. size - 1`` in the
+store's passage order (the same as the ``faiss`` backend's). :class:`MilvusState` holds the
+mapping; hits whose id it does not know (a passage another process inserted since this one
+loaded) are left out.
 
 BM25 runs over our own Turkish analysis (``index.analysis.analyze``): the analysed terms are
 stored space-joined in ``terms``, and their BM25 weights (``index.backends.sparse_bm25``) in
 the sparse vector ``bm25``, searched by inner product, so Lite and a cluster score exactly as
 the ``faiss`` backend's bm25s does. Milvus's built-in BM25 function (the ``standard`` analyzer
 over ``terms``) was measured and not used: on Milvus Lite 3.2 it ranks the dev questions
-differently from bm25s (docs/notes/issue-14.md). The vocabulary and IDF are refitted from
-``terms`` when the collection is opened.
-
-The build id and the centroid are collection properties; loading checks the id against
-``milvus.json``, so a collection replaced by another build (another model or chunker, from
-another machine sharing the prefix) is refused as stale and ``ensure_index`` rebuilds.
-The token is sent to Milvus and nowhere else: not in ``milvus.json``, messages or logs.
+differently from bm25s (docs/milvus.md). The token is sent to Milvus and nowhere else: not in
+``milvus.json``, messages or logs.
 """
 
 from __future__ import annotations
 
 import json
-import time
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar, cast
 
@@ -39,14 +36,7 @@ import numpy as np
 
 from corpus import Passage
 from index.analysis import analyze
-from index.backends.base import (
-    BackendDescription,
-    BackendOptions,
-    Vectors,
-    check_vector_counts,
-    display_uri,
-    normalised_centroid,
-)
+from index.backends.base import BackendDescription, BackendOptions, Vectors, display_uri
 from index.backends.milvus_collections import (
     MAX_LIMIT,
     QUERY_BATCH,
@@ -56,21 +46,15 @@ from index.backends.milvus_collections import (
     aliases,
     as_float,
     as_int,
-    connect,
-    create_collection,
     drop_unnamed,
-    insert_entities,
-    passage_json,
-    read_passages,
     reporting,
     search_probes,
 )
 from index.backends.sparse_bm25 import SparseBM25
-from index.errors import CorruptIndexError, StaleIndexError
 
-_BUILD_PROPERTY = "report_qa.build"
-_CENTROID_PROPERTY = "report_qa.centroid"
 T = TypeVar("T")
+# The files a saved Milvus index has in its build folder (the data lives in Milvus).
+RECORD, ROWS, VOCABULARY = "milvus.json", "rows.npz", "vocabulary.json"
 
 
 def _check_k(k: int) -> int:
@@ -79,76 +63,28 @@ def _check_k(k: int) -> int:
     return min(k, MAX_LIMIT)
 
 
-class MilvusType:
-    """The ``milvus`` :class:`index.backends.base.BackendType`, bound to one Milvus."""
+@dataclass
+class MilvusState:
+    """What one index holds, as known to this process: enough to search, save and update it."""
 
-    name: ClassVar[str] = "milvus"
-    files: ClassVar[tuple[str, ...]] = ("milvus.json",)
+    build: str  # the content's id: a collection property, changed by every build and update
+    names: tuple[str, str]  # the passage and sentence collections
+    passages: list[Passage]  # in row order
+    ids: list[int]  # each row's passage id (its primary key)
+    terms: list[list[str]]  # each row's analysed BM25 terms
+    bm25: SparseBM25
+    centroid: Vectors
+    dimension: int
+    sentence_count: int
+    next_ids: tuple[int, int]  # the next free passage and sentence ids
+    sized_for: tuple[int, int]  # how many vectors each collection's vector index was made for
+    exact_max: int  # above this many vectors a collection's index was made approximate (IVF)
+    rows: dict[int, int] = field(init=False)  # passage id -> row
 
-    def __init__(self, options: BackendOptions) -> None:
-        self.options = options
-
-    def build(
-        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
-    ) -> MilvusBackend:
-        check_vector_counts(passages, passage_vectors, sentence_vectors)
-        client = connect(self.options)
-        build = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
-        names = (f"{self.options.milvus_prefix}_{build}_p", f"{self.options.milvus_prefix}_{build}_s")
-        centroid = normalised_centroid(passage_vectors)
-        dim = int(passage_vectors.shape[1])
-        terms = [analyze(p.embed_text) for p in passages]
-        bm25 = SparseBM25(terms)
-        with reporting(self.options):
-            create_collection(client, names[0], dim, len(passage_vectors), exact_max, lexical=True,
-                    properties={_BUILD_PROPERTY: build, _CENTROID_PROPERTY: json.dumps(centroid.tolist())})
-            insert_entities(client, names[0], (
-                {"id": row, "doc": p.doc, "passage": passage_json(p), "terms": " ".join(terms[row]),
-                 "bm25": bm25.document(terms[row]), "vector": vector}
-                for row, (p, vector) in enumerate(zip(passages, passage_vectors, strict=True))
-            ))
-            create_collection(client, names[1], dim, len(sentence_vectors), exact_max, lexical=False,
-                    properties={_BUILD_PROPERTY: build})
-            owners = (row for row, p in enumerate(passages) for _ in p.sentences)
-            insert_entities(client, names[1], (
-                {"id": i, "row": row, "doc": passages[row].doc, "vector": vector}
-                for i, (row, vector) in enumerate(zip(owners, sentence_vectors, strict=True))
-            ))
-        return MilvusBackend(
-            client, self.options, build, names, list(passages), bm25, centroid, dim, len(sentence_vectors)
-        )
-
-    def load(self, folder: Path) -> MilvusBackend:
-        try:
-            record = json.loads((folder / "milvus.json").read_text(encoding="utf-8"))
-            build, names = str(record["build"]), (str(record["passages"]), str(record["sentences"]))
-            uri, dim, n_sentences = str(record["uri"]), int(record["dimension"]), int(record["sentences_count"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CorruptIndexError(f"index in {folder} cannot be read: {exc}") from exc
-        if uri != self.options.milvus_uri:
-            raise StaleIndexError(f"index was built on another Milvus ({display_uri(uri)})")
-        client = connect(self.options)
-        with reporting(self.options):
-            for name, alias in zip(names, aliases(self.options), strict=True):
-                if not client.has_collection(name):
-                    raise StaleIndexError(f"Milvus collection {name} is gone (dropped by a newer build?)")
-                properties = client.describe_collection(name).get("properties", {})
-                if properties.get(_BUILD_PROPERTY) != build:
-                    raise StaleIndexError(f"Milvus collection {name} holds another build")
-                if alias_target(client, alias) != name:
-                    raise StaleIndexError(f"Milvus alias {alias} now names another build (from another index?)")
-                client.load_collection(name)
-            centroid = np.asarray(
-                json.loads(client.describe_collection(names[0])["properties"][_CENTROID_PROPERTY]), dtype=np.float32
-            )
-            passages, terms = read_passages(client, names[0])
-        if centroid.shape != (dim,):
-            raise CorruptIndexError(f"Milvus collection {names[0]} has a centroid of another dimension")
-        if sum(len(p.sentences) for p in passages) != n_sentences:
-            raise CorruptIndexError(f"Milvus collections {', '.join(names)} do not match {folder / 'milvus.json'}")
-        return MilvusBackend(
-            client, self.options, build, names, passages, SparseBM25(terms), centroid, dim, n_sentences, folder
-        )
+    def __post_init__(self) -> None:
+        self.rows = {pid: row for row, pid in enumerate(self.ids)}
+        if len(self.rows) != len(self.passages) or len(self.terms) != len(self.passages):
+            raise ValueError("a Milvus index state needs one distinct id and one term list per passage")
 
 
 class MilvusBackend:
@@ -156,29 +92,11 @@ class MilvusBackend:
 
     name: ClassVar[str] = "milvus"
 
-    def __init__(
-        self,
-        client: MilvusClient,
-        options: BackendOptions,
-        build: str,
-        names: tuple[str, str],
-        passages: list[Passage],
-        bm25: SparseBM25,
-        centroid: Vectors,
-        dimension: int,
-        sentence_count: int,
-        location: Path | None = None,
-    ) -> None:
+    def __init__(self, client: MilvusClient, options: BackendOptions, state: MilvusState) -> None:
         self._client = client
         self._options = options
-        self._build = build
-        self._passage_collection, self._sentence_collection = names
-        self._passages = passages
-        self._bm25 = bm25
-        self._centroid = centroid
-        self._dimension = dimension
-        self._sentence_count = sentence_count
-        self._location = location
+        self.state = state
+        self._passage_collection, self._sentence_collection = state.names
 
     # --------------------------------------------------------------- persisting
 
@@ -193,73 +111,78 @@ class MilvusBackend:
                 else:
                     self._client.alter_alias(name, alias)
             drop_unnamed(self._client, self._options.milvus_prefix, keep={*names, *cast(set[str], previous)})
-        (folder / "milvus.json").write_text(json.dumps({
+        state = self.state
+        (folder / RECORD).write_text(json.dumps({
             "uri": self._options.milvus_uri,
-            "build": self._build,
+            "build": state.build,
             "passages": self._passage_collection,
             "sentences": self._sentence_collection,
-            "dimension": self._dimension,
-            "sentences_count": self._sentence_count,
+            "dimension": state.dimension,
+            "sentences_count": state.sentence_count,
+            "next_ids": list(state.next_ids),
+            "sized_for": list(state.sized_for),
+            "exact_max": state.exact_max,
+            "bm25_average_length": state.bm25.average_length,
         }, indent=2), encoding="utf-8")
-        self._location = folder
+        np.savez(folder / ROWS, ids=np.asarray(state.ids, dtype=np.int64))
+        (folder / VOCABULARY).write_text(json.dumps(state.bm25.terms, ensure_ascii=False), encoding="utf-8")
 
     # --------------------------------------------------------------- the SearchBackend protocol
 
     @property
     def size(self) -> int:
-        return len(self._passages)
+        return len(self.state.passages)
 
     @property
     def dimension(self) -> int:
-        return self._dimension
+        return self.state.dimension
 
     @property
     def passages(self) -> list[Passage]:
-        return self._passages
+        return self.state.passages
 
     @property
     def centroid(self) -> Vectors:
-        return self._centroid
+        return self.state.centroid
 
     def dense(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         hits = self._search(self._passage_collection, vector.tolist(), "vector", _check_k(k), "IP", docs=docs)
-        return {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
+        return self._by_row((as_int(hit["id"]), as_float(hit["distance"])) for hit in hits)
 
     def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         hits = self._search(
-            self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["row"], docs=docs
+            self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["pid"], docs=docs
         )
         best: dict[int, float] = {}
-        for hit in hits:
-            row = as_int(cast(Entity, hit["entity"])["row"])
-            best[row] = max(best.get(row, -1.0), as_float(hit["distance"]))
+        for pid, score in ((as_int(cast(Entity, hit["entity"])["pid"]), as_float(hit["distance"])) for hit in hits):
+            row = self.state.rows.get(pid)
+            if row is not None:
+                best[row] = max(best.get(row, -1.0), score)
         return best
 
     def lexical(self, text: str, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         limit = _check_k(k)
-        query = self._bm25.query(analyze(text))
+        query = self.state.bm25.query(analyze(text))
         if not query:
             return {}
         hits = self._search(self._passage_collection, query, "bm25", limit, "IP", docs=docs)
-        scores = {as_int(hit["id"]): as_float(hit["distance"]) for hit in hits}
+        scores = self._by_row((as_int(hit["id"]), as_float(hit["distance"])) for hit in hits)
         return {row: score for row, score in scores.items() if score > 0}
 
     def sentence_vectors(self, row: int) -> Vectors:
-        self._passage(row)
-        found = self._query(self._sentence_collection, f"row == {row}", ["vector"])
+        pid = self._id(row)
+        found = self._query(self._sentence_collection, f"pid == {pid}", ["vector"])
         found.sort(key=lambda entity: as_int(entity["id"]))
-        return np.asarray([e["vector"] for e in found], dtype=np.float32).reshape(len(found), self._dimension)
+        return np.asarray([e["vector"] for e in found], dtype=np.float32).reshape(len(found), self.dimension)
 
     def passage_vectors(self, rows: Sequence[int]) -> Vectors:
-        wanted = [int(row) for row in rows]
-        for row in wanted:
-            self._passage(row)
-        by_row: dict[int, object] = {}
+        wanted = [self._id(int(row)) for row in rows]
+        by_id: dict[int, object] = {}
         for start in range(0, len(wanted), QUERY_BATCH):
             batch = sorted(set(wanted[start:start + QUERY_BATCH]))
             for entity in self._query(self._passage_collection, f"id in {batch}", ["vector"]):
-                by_row[as_int(entity["id"])] = entity["vector"]
-        return np.asarray([by_row[row] for row in wanted], dtype=np.float32).reshape(len(wanted), self._dimension)
+                by_id[as_int(entity["id"])] = entity["vector"]
+        return np.asarray([by_id[pid] for pid in wanted], dtype=np.float32).reshape(len(wanted), self.dimension)
 
     def describe(self) -> BackendDescription:
         where = display_uri(self._options.milvus_uri)
@@ -267,16 +190,21 @@ class MilvusBackend:
             "backend": self.name,
             "location": f"{where} ({self._passage_collection}, {self._sentence_collection})",
             "passages": self.size,
-            "sentences": self._sentence_count,
-            "dimension": self._dimension,
+            "sentences": self.state.sentence_count,
+            "dimension": self.dimension,
         }
 
     # --------------------------------------------------------------- internals
 
-    def _passage(self, row: int) -> Passage:
-        if not 0 <= row < len(self._passages):
-            raise IndexError(f"passage row {row} outside 0..{len(self._passages) - 1}")
-        return self._passages[row]
+    def _id(self, row: int) -> int:
+        if not 0 <= row < self.size:
+            raise IndexError(f"passage row {row} outside 0..{self.size - 1}")
+        return self.state.ids[row]
+
+    def _by_row(self, hits: Iterable[tuple[int, float]]) -> dict[int, float]:
+        """Hits by passage id as ``{row: score}``, without passages this process does not know."""
+        rows = self.state.rows
+        return {rows[pid]: score for pid, score in hits if pid in rows}
 
     def _search(
         self, collection: str, data: list[float] | dict[int, float], field: str, limit: int, metric: str,
@@ -293,7 +221,8 @@ class MilvusBackend:
         )[0]))
 
     def _nprobe(self, collection: str) -> int:
-        return search_probes(self.size if collection == self._passage_collection else self._sentence_count)
+        passages, sentences = self.state.sized_for
+        return search_probes(passages if collection == self._passage_collection else sentences)
 
     def _query(self, collection: str, expression: str, fields: list[str]) -> list[Entity]:
         return self._call(lambda: list(self._client.query(

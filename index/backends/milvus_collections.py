@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
@@ -24,7 +24,7 @@ from pymilvus import DataType, MilvusClient, MilvusException
 
 from corpus import Passage
 from index.backends.base import BackendOptions, display_uri
-from index.errors import BackendUnavailableError, CorruptIndexError
+from index.errors import BackendUnavailableError, CorruptIndexError, StaleIndexError
 from index.vectors import ivf_cells, ivf_probes
 
 __all__ = ["MilvusClient"]
@@ -144,7 +144,7 @@ def create_collection(
         schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
         index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
     else:
-        schema.add_field("row", DataType.INT64)
+        schema.add_field("pid", DataType.INT64)  # the id of the sentence's passage
     client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong",
                              properties=properties)
 
@@ -171,21 +171,36 @@ def passage_json(passage: Passage) -> str:
     return text
 
 
-def read_passages(client: MilvusClient, name: str) -> tuple[list[Passage], list[list[str]]]:
-    """Every passage of collection ``name`` and its BM25 terms, in row order; rows must be ``0 .. n - 1``."""
-    by_row: dict[int, tuple[Passage, list[str]]] = {}
-    # Pages by row range: query_iterator needs a call (AllocTimestamp) Milvus Lite lacks.
-    count = as_int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
+def read_passages(client: MilvusClient, name: str, ids: Sequence[int]) -> tuple[list[Passage], list[list[str]]]:
+    """The passages ``ids`` of collection ``name`` and their BM25 terms, in that order.
+
+    Raises:
+        StaleIndexError: the collection holds other passages than ``ids`` (changed since recorded).
+        CorruptIndexError: a stored passage cannot be read.
+    """
+    found: dict[int, tuple[Passage, list[str]]] = {}
+    # Pages by id range: query_iterator needs a call (AllocTimestamp) Milvus Lite lacks.
+    top = max(ids, default=-1) + 1
     try:
-        for start in range(0, count, QUERY_BATCH):
+        for start in range(0, top, QUERY_BATCH):
             page = client.query(name, filter=f"id >= {start} and id < {start + QUERY_BATCH}",
                                 output_fields=["id", "passage", "terms"], limit=QUERY_BATCH)
             for entity in page:
                 passage = Passage.from_dict(json.loads(entity["passage"]))
-                by_row[as_int(entity["id"])] = (passage, str(entity["terms"]).split())
+                found[as_int(entity["id"])] = (passage, str(entity["terms"]).split())
+        count = as_int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
     except (ValueError, KeyError, TypeError) as exc:
         raise CorruptIndexError(f"Milvus collection {name} holds a passage that cannot be read: {exc}") from exc
-    if sorted(by_row) != list(range(len(by_row))):
-        raise CorruptIndexError(f"Milvus collection {name} is missing passages")
-    rows = [by_row[row] for row in range(len(by_row))]
+    if count != len(ids) or set(found) != set(ids):
+        raise StaleIndexError(f"Milvus collection {name} no longer holds the passages its index records")
+    rows = [found[pid] for pid in ids]
     return [passage for passage, _ in rows], [terms for _, terms in rows]
+
+
+def delete_ids(client: MilvusClient, names: tuple[str, str], ids: Sequence[int]) -> None:
+    """Delete the passages ``ids`` from the passage collection and their sentences from the other."""
+    passages, sentences = names
+    for start in range(0, len(ids), QUERY_BATCH):
+        batch = [int(pid) for pid in ids[start:start + QUERY_BATCH]]
+        client.delete(passages, ids=batch)
+        client.delete(sentences, filter=f"pid in {batch}")

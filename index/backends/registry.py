@@ -29,7 +29,7 @@ def _faiss(_options: BackendOptions) -> BackendType:
 
 def _milvus(options: BackendOptions) -> BackendType:
     try:
-        from index.backends.milvus_backend import MilvusType
+        from index.backends.milvus_build import MilvusType
     except ImportError as exc:  # pymilvus is an optional extra
         raise IndexStoreError(
             f"the milvus backend needs pymilvus ({exc.name} is not installed): "

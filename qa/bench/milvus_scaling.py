@@ -2,7 +2,7 @@
 
 The same synthetic vectors, queries, depth (k = 50) and recall@10 as ``qa.bench.scaling``'s
 FAISS runs, so the two tables compare: the collection is made exactly as
-``index.backends.milvus_backend`` makes one (IVF-Flat with ``index.vectors``'s cell and probe
+``index.backends.milvus_build`` makes one (IVF-Flat with ``index.vectors``'s cell and probe
 counts above ``exact_max``, else FLAT), filled in batches, flushed and loaded; exact answers
 come from a FAISS flat index over the same vectors. Memory is the resident-set growth of this
 process and of any Milvus processes it started, less the FAISS reference's vectors, and the
@@ -67,7 +67,7 @@ def bench_scale_milvus(
             gen_s += time.perf_counter() - t
             flat.add(chunk)
             for i, vector in enumerate(chunk):
-                yield {"id": start + i, "row": start + i, "doc": "", "vector": vector}
+                yield {"id": start + i, "pid": start + i, "doc": "", "vector": vector}
             start += len(chunk)
             t = time.perf_counter()
 

@@ -18,7 +18,7 @@ from milvus_helpers import free_port, milvus_lite_server
 from pymilvus import MilvusClient, MilvusException
 from reliability_helpers import FakeEmbedder, copy_report, search_snapshot
 
-import index.backends.milvus_backend as milvus_backend
+import index.backends.milvus_build as milvus_build
 import index.backends.milvus_collections as milvus_collections
 from cli.main import cli
 from corpus import ChunkerConfig
@@ -109,16 +109,16 @@ def test_a_build_killed_halfway_is_never_served(tmp_path: Path, monkeypatch: pyt
     snapshot = search_snapshot(first, embedder)
     complete = _collections(uri, "faults")
 
-    real_insert = milvus_backend.insert_entities
+    real_insert = milvus_build.insert_entities
 
     def dies_on_sentences(client: MilvusClient, name: str, entities: object) -> None:
         if name.endswith("_s"):
             raise KeyboardInterrupt  # killed with the passages written and the sentences not
         real_insert(client, name, entities)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(milvus_backend, "insert_entities", dies_on_sentences)
+    monkeypatch.setattr(milvus_build, "insert_entities", dies_on_sentences)
     with pytest.raises(KeyboardInterrupt):
-        build_index(config, embedder)
+        build_index(config, embedder, reuse=False)  # a full build (an update is tested in test_milvus_update)
     half = _collections(uri, "faults") - complete
     assert len(half) == 2  # the new passages collection, filled, and the empty sentences one
     again = load_index(config, embedder)
@@ -126,7 +126,7 @@ def test_a_build_killed_halfway_is_never_served(tmp_path: Path, monkeypatch: pyt
     served = json.loads((again.path / "milvus.json").read_text())
     assert not half & {served["passages"], served["sentences"]}
 
-    monkeypatch.setattr(milvus_backend, "insert_entities", real_insert)
+    monkeypatch.setattr(milvus_build, "insert_entities", real_insert)
     build_index(config, embedder)
     left = _collections(uri, "faults")
     assert not half & left  # the next build drops what the killed one left
