@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +16,6 @@ from numpy.typing import NDArray
 from corpus import Passage
 from index.backends import SearchBackend
 from index.embedding import Embedder
-from index.names import NameList, mine_names
 from index.store import LoadedIndex
 from qa.language import detect_language
 from qa.modes import RetrievalMode
@@ -97,18 +95,6 @@ class Retriever:
         """The vectors of passage ``row``'s sentences, in order."""
         return self.backend.sentence_vectors(row)
 
-    @cached_property
-    def names(self) -> NameList:
-        """Spelling variants and aliases mined from the indexed passages (on first use)."""
-        return mine_names(p.text for p in self.backend.passages)
-
-    def lexical_query(self, text: str, language: str) -> str:
-        """The BM25 query for a question in ``language``: a non-Turkish one gains the document
-        words its names are spelt as in the documents (``index.names``)."""
-        if language == "tr":
-            return text
-        return " ".join([text, *self.names.expansion(text)])
-
     def embed(self, text: str) -> QueryVector:
         with self._embed_lock:
             return QueryVector(text, self.embedder.encode_queries([text])[0])
@@ -119,12 +105,12 @@ class Retriever:
             return self.embedder.encode_queries(texts)
 
     def _signals(
-        self, query: QueryVector, language: str, depth: int, docs: frozenset[str] | None
+        self, query: QueryVector, depth: int, docs: frozenset[str] | None
     ) -> dict[str, Callable[[], dict[int, float]]]:
         return {
             "dense": lambda: self.backend.dense(query.vector, depth, docs),
             "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
-            "bm25": lambda: self.backend.lexical(self.lexical_query(query.text, language), depth, docs),
+            "bm25": lambda: self.backend.lexical(query.text, depth, docs),
         }
 
     def search(
@@ -143,9 +129,8 @@ class Retriever:
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
         s = self.settings
-        language = detect_language(query.text)
-        fusion = s.fusion_weights(language) if len(names) > 1 else None
-        searches = self._signals(query, language, depth, docs)
+        fusion = s.fusion_weights(detect_language(query.text)) if len(names) > 1 else None
+        searches = self._signals(query, depth, docs)
         scores = {name: searches[name]() for name in names}
         if fusion is None:
             fused = scores[names[0]]
