@@ -235,6 +235,7 @@ def _build_locked(
     reuse: bool = True,
 ) -> BuildReport:
     kind = backend_type(config.backend, config.options)
+    kind.check()  # a down server is reported before minutes of embedding, not after
     wanted = identity(config, embedder)
     before = _indexed_documents(config.index_dir)
     gathered = gather(config, embedder, show_progress, on_stage, reuse=reuse)

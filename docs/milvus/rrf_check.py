@@ -1,6 +1,6 @@
 """Milvus's RRFRanker (dense + BM25 in one hybrid_search) against our client-side fusion, on the dev questions.
 
-Run from the repository root after indexing with the milvus backend (docs/notes/issue-14.md):
+Run from the repository root after indexing with the milvus backend (docs/milvus.md):
 
     REPORT_QA_BACKEND=milvus REPORT_QA_MILVUS_URI=/tmp/x.db python docs/milvus/rrf_check.py
 

@@ -148,6 +148,14 @@ class BackendType(Protocol):
         """Files every saved build has; a manifest that does not list them all is not trusted."""
         ...
 
+    def check(self) -> None:
+        """Fail now if a build could not be stored, before the corpus is read and embedded.
+
+        Raises:
+            BackendUnavailableError: the server is down or refuses the credentials.
+        """
+        ...
+
     def build(
         self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
     ) -> SearchBackend:

@@ -90,6 +90,9 @@ class MilvusType:
     def __init__(self, options: BackendOptions) -> None:
         self.options = options
 
+    def check(self) -> None:
+        connect(self.options)
+
     def build(
         self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
     ) -> MilvusBackend:

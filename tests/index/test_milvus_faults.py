@@ -11,6 +11,7 @@ import json
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -58,6 +59,25 @@ def test_a_server_that_is_down_gives_one_line_and_no_rebuild(tmp_path: Path) -> 
     assert message.startswith(f"cannot use Milvus at {uri}") and "REPORT_QA_MILVUS_URI" in message
     assert "\n" not in message and TOKEN not in message
     assert current_build(config.index_dir) == before
+
+
+class CountingEmbedder(FakeEmbedder):
+    """Counts the texts it embeds."""
+
+    embedded = 0
+
+    def encode_documents(self, texts: list[str], batch_size: int = 32, *, show_progress: bool = False) -> Any:
+        self.embedded += len(texts)
+        return super().encode_documents(texts, batch_size, show_progress=show_progress)
+
+
+def test_a_down_server_is_reported_before_anything_is_read_or_embedded(tmp_path: Path) -> None:
+    config = _config(tmp_path, f"http://127.0.0.1:{free_port()}")
+    embedder = CountingEmbedder()
+    with pytest.raises(BackendUnavailableError, match="cannot use Milvus"):
+        build_index(config, embedder)
+    assert embedder.embedded == 0
+    assert not (config.index_dir / "docs").exists()  # no document part was even read
 
 
 def test_cli_reports_an_unreachable_milvus_in_one_line(tmp_path: Path, model_cache: Path) -> None:
