@@ -6,7 +6,12 @@ FAISS runs, so the two tables compare: the collection is made exactly as
 counts above ``exact_max``, else FLAT), filled in batches, flushed and loaded; exact answers
 come from a FAISS flat index over the same vectors. Memory is the resident-set growth of this
 process and of any Milvus processes it started, less the FAISS reference's vectors, and the
-database's size on disk. BM25 at scale is not measured on Milvus (``bm25`` is None).
+database's size on disk.
+
+BM25 at scale (:func:`bench_scale_milvus_bm25`) uses ``qa.bench.scaling``'s synthetic passages:
+their terms' BM25 weights (``index.backends.sparse_bm25``, as the backend stores them) go into a
+sparse-vector collection, and each question is one sparse inner-product search, as
+``MilvusBackend.lexical`` runs it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy as np
 from index.backends import BackendOptions
 from index.vectors import ivf_cells
 from qa.bench.machine import cycle, timed_queries
-from qa.bench.synthetic import SEED, VECTOR_SIGMA, synthetic_vectors
+from qa.bench.synthetic import SEED, VECTOR_SIGMA, SyntheticCorpus, synthetic_vectors
 
 DEPTH = 50  # qa.retrieval.FUSION_DEPTH: what the retriever asks each ranking for
 
@@ -111,6 +116,64 @@ def bench_scale_milvus(
         },
         "rss_delta_mb": round(rss_after - rss0, 1),
         "wall_s": round(time.perf_counter() - t0, 2),
+    }
+    client.drop_collection(name)
+    return out
+
+
+def bench_scale_milvus_bm25(
+    n: int, corpus: SyntheticCorpus, questions: list[str], n_queries: int, options: BackendOptions
+) -> dict[str, Any]:
+    """Sparse BM25 over ``n`` synthetic passages in Milvus: build time, query latency and memory."""
+    from pymilvus import DataType
+
+    from index.analysis import analyze
+    from index.backends.milvus_collections import INSERT_BATCH, connect
+    from index.backends.sparse_bm25 import SparseBM25
+
+    client = connect(options)
+    name = f"{options.milvus_prefix}_bench_bm25_{n}"
+    if client.has_collection(name):
+        client.drop_collection(name)
+    rss0 = _tree_rss_mb()
+    t0 = time.perf_counter()
+    documents = [corpus.passage()[0] for _ in range(n)]
+    gen_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bm25 = SparseBM25(documents)
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+    index = client.prepare_index_params()
+    index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+    for start in range(0, n, INSERT_BATCH):
+        batch = documents[start:start + INSERT_BATCH]
+        client.insert(name, [{"id": start + i, "bm25": bm25.document(terms)} for i, terms in enumerate(batch)])
+    client.flush(name)
+    client.load_collection(name)
+    build_s = time.perf_counter() - t0
+    rss_after = _tree_rss_mb()
+    params = {"metric_type": "IP"}
+
+    def search(question: str) -> list[int]:
+        query = bm25.query(analyze(question))
+        if not query:
+            return []
+        hits = client.search(name, data=[query], anns_field="bm25", limit=DEPTH, output_fields=["id"],
+                             search_params=params, consistency_level="Strong")[0]
+        return [int(hit["id"]) for hit in hits]
+
+    latency = timed_queries(search, cycle(questions, n_queries))
+    out = {
+        "engine": "milvus",
+        "generate_s": round(gen_s, 2),
+        "build_s": round(build_s, 2),
+        "tokens": sum(map(len, documents)),
+        "vocabulary": len(bm25.vocabulary),
+        "latency_ms": latency,
+        "memory_mb": round(rss_after - rss0, 1),  # resident growth: the sparse index and the weights
+        "disk_mb": _disk_mb(options.milvus_uri),
     }
     client.drop_collection(name)
     return out

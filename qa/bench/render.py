@@ -91,7 +91,7 @@ def render_table(r: dict[str, Any]) -> str:
         for s in r["scaling"]:
             v, bm = s["vectors"], s["bm25"]
             ex, ap = v["exact"], v["approximate"]
-            bm25 = (  # None: not measured on this backend (milvus)
+            bm25 = (  # None: not measured
                 f"{bm['latency_ms']['p50']:>7.2f}/{bm['latency_ms']['p95']:<8.2f} | {bm['build_s']:>12.1f} | "
                 f"{bm['memory_mb']:>8.0f}" if bm else f"{'-':>16} | {'-':>12} | {'-':>8}"
             )

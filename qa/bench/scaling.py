@@ -159,21 +159,21 @@ def bench_scale(
     real = real.astype(np.float32)
     out: dict[str, Any] = {"passages": n}
     settings = engine.settings
-    if settings.backend == "milvus":  # issue 14: the milvus backend's own collection; no BM25 at scale
+    corpus = SyntheticCorpus(backend.passages, seed=SEED + n)
+    if settings.backend == "milvus":  # issue 14: the milvus backend's own collections
         from index.vectors import EXACT_MAX_VECTORS
-        from qa.bench.milvus_scaling import bench_scale_milvus
+        from qa.bench.milvus_scaling import bench_scale_milvus, bench_scale_milvus_bm25
 
         options = settings.backend_options()
         options = replace(options, milvus_prefix=f"{options.milvus_prefix}_bench")
         out["vectors"] = bench_scale_milvus(n, real, query_vectors, n_queries, options, EXACT_MAX_VECTORS)
-        out["bm25"] = None
         gc.collect()
+        out["bm25"] = bench_scale_milvus_bm25(n, corpus, questions, n_queries, options)
     else:
         out["vectors"] = bench_scale_vectors(n, real, query_vectors, n_queries, ann)
         gc.collect()
-        corpus = SyntheticCorpus(backend.passages, seed=SEED + n)
         out["bm25"] = bench_scale_bm25(n, corpus, questions, n_queries)
-        gc.collect()
+    gc.collect()
     approx = out["vectors"]["approximate"]
     out["met"] = {
         "recall_at_10": bool(approx["recall_at_10"] >= TARGETS["recall_at_10"]),
