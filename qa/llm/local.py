@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus.errors import ReportQAError
+from qa.ports import LOOPBACK, free_port
 
 log = logging.getLogger(__name__)
 
-LOOPBACK = "127.0.0.1"
 # Enough for five passages of about 250 words each, the instructions and a short answer.
 CONTEXT_TOKENS = 8192
 
@@ -32,13 +31,6 @@ class LocalServer:
     def stop(self) -> None:
         """Shut the server down (xllamacpp stops it when the handle is released)."""
         self.handle = None
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def start_llama_server(gguf: Path, port: int | None = None, *, threads: int | None = None,

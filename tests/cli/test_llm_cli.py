@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from llm_helpers import smollm2_gguf
 
 from cli.main import cli
-from qa.llm.local import free_port
+from qa.ports import free_port
 
 QUESTION = "What was created by the 2009 Nakhchivan Agreement?"
 

@@ -187,7 +187,7 @@ def test_api_key_is_sent_but_never_shown(make, server, monkeypatch):
 
 
 def test_dead_url_falls_back_with_a_reason(make):
-    from qa.llm.local import free_port
+    from qa.ports import free_port
 
     answer = make(llm_url=f"http://127.0.0.1:{free_port()}/v1").ask(EN_QUESTION)
     assert answer.answerer == "extractive" and answer.answered

@@ -75,7 +75,7 @@ def test_bench_llm_times_what_we_add_around_the_server(model_cache, engine):
 
 
 def test_bench_llm_with_a_dead_server_is_one_line(model_cache, engine):
-    from qa.llm.local import free_port
+    from qa.ports import free_port
 
     env = {"REPORT_QA_CACHE_DIR": str(model_cache), "REPORT_QA_INDEX_DIR": str(engine.settings.resolved_index_dir),
            "HF_HUB_OFFLINE": "1"}

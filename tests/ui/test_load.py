@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from qa import strings
+from qa.ports import free_port
 
 CLIENTS = 20
 QUESTIONS_PER_CLIENT = 10
@@ -31,18 +31,12 @@ DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "qa" / "data" / "dev_quest
 FIGURES = os.environ.get("REPORT_QA_LOAD_FIGURES")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(engine) -> Iterator[str]:
     from ui.app import build_app
 
     demo = build_app(engine)
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, share=False, inbrowser=False, show_error=False,
                 prevent_thread_lock=True, quiet=True)
     try:
