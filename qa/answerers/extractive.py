@@ -30,19 +30,8 @@ from corpus.errors import ReportQAError
 from index.analysis import analyze, turkish_casefold
 from qa import strings
 from qa.answer import Answer, Citation
-from qa.answerability import (
-    AnswerabilityModel,
-    Features,
-    carries_type,
-    default_model_path,
-    expected_type,
-    generic_questions,
-    is_junk,
-    is_yes_no,
-    knows_a_word,
-    number_missing,
-    terms_missing,
-)
+from qa.answerability import AnswerabilityModel, Features, default_model_path, generic_questions, is_junk, knows_a_word
+from qa.signals import carries_type, expected_type, is_yes_no, names_missing, number_missing, terms_missing
 from qa.answerers.base import AnswerRequest
 from qa.broad import KEY_SENTENCES
 from qa.retrieval import Hit, QueryVector, Retriever

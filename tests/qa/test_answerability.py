@@ -7,18 +7,8 @@ import json
 import pytest
 
 from qa import strings
-from qa.answerability import (
-    FEATURES,
-    AnswerabilityModel,
-    Features,
-    carries_type,
-    expected_type,
-    fit,
-    is_junk,
-    is_yes_no,
-    knows_a_word,
-    number_missing,
-)
+from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
+from qa.signals import carries_type, expected_type, is_yes_no, names_missing, number_missing
 from qa.broad import is_broad
 
 
