@@ -5,8 +5,6 @@ this" from "the report mentions these things but not the detail asked" (a near-m
 "In what year was the BRUSA Agreement signed?"). The features below say what is missing:
 
 * ``similarity``: the best sentence's cosine similarity to the question;
-* ``centroid``: the question's similarity to the corpus centroid (distance to the corpus);
-* ``margin``: best sentence score minus the best sentence score of another passage;
 * ``type_missing``: the question expects a date, number, person, place or list of names
   (``when``/``ne zaman``, ``how many``/``kaç``, ``who``/``kim``, ``where``/``nerede``,
   ``which countries``/``hangi ülkeler``) and the best sentence has none that the question does
@@ -19,7 +17,10 @@ this" from "the report mentions these things but not the detail asked" (a near-m
 
 :class:`AnswerabilityModel` is a logistic regression on these features, fitted by
 ``report-qa calibrate`` on the tune split and shipped as JSON (``qa/data/answerability.json``):
-named weights, so anyone can read which signal pushes towards declining.
+named weights, so anyone can read which signal pushes towards declining. The feature set and
+the regularisation were chosen by grouped 5-fold cross-validation inside the tune split
+(``docs/notes/issue-11-answerability.md``): the centroid similarity and the margin to another
+passage's best sentence did not help there and were dropped.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from index.analysis import STOPWORDS, analyze, strip_apostrophe_suffix, turkish_
 from qa.answer import MARKUP_RE
 
 FEATURES = (
-    "similarity", "centroid", "margin", "type_missing", "terms_missing", "number_missing", "yes_no", "english",
+    "similarity", "type_missing", "terms_missing", "number_missing", "yes_no", "english",
 )
 
 @dataclass(frozen=True)
@@ -45,8 +46,6 @@ class Features:
     """The named signals of one question and its best sentences (see the module docstring)."""
 
     similarity: float
-    centroid: float
-    margin: float
     type_missing: float
     terms_missing: float
     number_missing: float

@@ -8,16 +8,13 @@ answerability features (``qa.answerability``) and by answer selection
   number, person, place, list of names) and whether a sentence holds one the question lacks;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
-* :func:`is_yes_no`: a yes/no question;
-* :func:`names_missing`: the question's names (in English or Turkish) absent from a sentence.
+* :func:`is_yes_no`: a yes/no question.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from index.analysis import analyze, turkish_casefold
 
@@ -136,83 +133,3 @@ def number_missing(question: str, sentence: str) -> bool:
     """Whether ``question`` names a number ("2023") that ``sentence`` does not contain (table numbers aside)."""
     present = set(_NUMBER_RE.findall(sentence))
     return any(n not in present for n in _NUMBER_RE.findall(_TABLE_REF_RE.sub(" ", question)))
-
-
-# Capitalised words that name a kind of thing, not a particular one ("State Security Service"):
-# not names to look for. English only: a Turkish question's names are looked for as written.
-_GENERIC_NAME_WORDS = frozenset(
-    [
-        "the", "of", "and", "for", "security", "state", "states", "service", "services", "organization",
-        "organisation", "national", "intelligence", "agreement", "council", "court", "justice", "president",
-        "agency", "union", "pact", "protocol", "summit", "conference", "republic", "ministry", "minister", "head",
-        "chief", "report", "i", "ii", "center", "centre", "office", "department", "committee", "general",
-    ]
-)
-_ACCENTS = str.maketrans("çğıöşüâîûéè", "cgiosuaiuee")
-# A name-like token: a word, an apostrophe suffix ("Turkey's", "MİT'in") split off by the caller.
-_TOKEN_RE = re.compile(r"[^\W_][\w\-]*")
-
-
-def _fold_name(word: str) -> str:
-    """Case and accents folded, so "MİT", "MIT" and "Mit" or "Fetö" and "FETO" compare equal."""
-    return turkish_casefold(word).translate(_ACCENTS)
-
-
-def _tokens(text: str) -> list[str]:
-    """Words of ``text`` without apostrophe suffixes, hyphenated names split ("US-Japan"; "F-16" kept)."""
-    words: list[str] = []
-    for raw in _TOKEN_RE.findall(re.sub(r"['’]\w*", " ", text)):
-        parts = raw.split("-")
-        words.extend(parts if all(p[:1].isupper() for p in parts) else [raw])
-    return words
-
-
-def _name_variants() -> dict[str, str]:
-    path = Path(__file__).resolve().parent / "data" / "name_variants.json"
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return {_fold_name(k): _fold_name(v) for k, v in data.items() if not k.startswith("_")}
-
-
-_VARIANTS = _name_variants()
-_KNOWN = frozenset(_VARIANTS) | frozenset(_VARIANTS.values())
-
-
-def question_names(question: str) -> list[str]:
-    """The names a question mentions (folded; English ones in the report's Turkish form).
-
-    A name is a capitalised word or an acronym, not the question's first word unless that is
-    an acronym or a name of ``qa/data/name_variants.json``; English generic words ("State", "Service") are left out.
-    """
-    names: list[str] = []
-    for i, word in enumerate(_tokens(question)):
-        folded = _fold_name(word)
-        if not word[:1].isupper() or folded in _GENERIC_NAME_WORDS:
-            continue
-        if i == 0 and not (word.isupper() or folded in _KNOWN):
-            # A capitalised first word is a name only when it is an acronym or a known name.
-            continue
-        names.append(_VARIANTS.get(folded, folded))
-    return list(dict.fromkeys(names))
-
-
-def names_missing(question: str, text: str) -> float:
-    """Share of the question's names that ``text`` does not mention (0 when the question names none).
-
-    A short name (an acronym) must be a word of ``text``; a longer one the start of a word (its
-    first five letters, so Turkish case endings and English/Turkish spellings still meet).
-    """
-    names = question_names(question)
-    if not names:
-        return 0.0
-    words = {_fold_name(w) for w in _tokens(text)}
-    joined = " ".join(sorted(words))
-
-    def found(name: str) -> bool:
-        if " " in name:
-            return all(found(part) for part in name.split())
-        if len(name) <= 4:
-            return name in words
-        stem = name[:5]
-        return any(w.startswith(stem) for w in words) or f" {stem}" in f" {joined}"
-
-    return sum(1 for name in names if not found(name)) / len(names)

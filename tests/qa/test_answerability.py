@@ -8,8 +8,8 @@ import pytest
 
 from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
-from qa.signals import carries_type, expected_type, is_yes_no, names_missing, number_missing
 from qa.broad import is_broad
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing
 
 
 @pytest.mark.parametrize(("question", "kind"), [
