@@ -22,8 +22,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from corpus.errors import ReportQAError
-from qa.answerability import AnswerabilityModel, Features, fit
+from qa.answerability import AnswerabilityModel, Features
 from qa.answerers import AnswerRequest
+from qa.cross_validation import Figures, Item, choose_l2, fit_with_threshold
 from qa.engine import Engine
 from qa.evaluation.questions import (
     SPLITS,
@@ -73,6 +74,8 @@ class Calibration:
     model: AnswerabilityModel
     declined: dict[str, dict[str, dict[str, float]]]  # split -> language -> kind -> share declined
     counts: dict[str, dict[str, dict[str, int]]]  # split -> language -> kind -> questions
+    l2: float = 0.01  # the answerability model's regularisation, chosen by cross-validation on tune
+    cv: Figures | None = None  # its cross-validated tune figures (answerable answered, near-miss declined)
 
 
 def _kind(q: Question) -> str:
@@ -116,23 +119,6 @@ def _off_topic_threshold(items: list[tuple[str, float]], keep: float) -> float |
     # Overlap: just above the most relevant off-topic question, unless that costs more answerable
     # questions than the floor allows.
     return round(min(top + OFF_TOPIC_MARGIN, float(np.quantile(answerable, 1 - keep, method="lower"))), 3)
-
-
-def _model_threshold(probabilities: list[tuple[bool, float]], n_answerable: int, answered_anyway: int,
-                     keep: float) -> float:
-    """The probability threshold that declines most near-miss questions (best answered + declined share)
-    while at least ``keep`` of the ``n_answerable`` answerable questions stay answered."""
-    near_miss = sum(1 for label, _ in probabilities if not label)
-    best, best_value = 0.0, -1.0
-    for t in sorted({round(p, 4) for _, p in probabilities}):
-        answered = answered_anyway + sum(1 for label, p in probabilities if label and p >= t)
-        if n_answerable == 0 or answered / n_answerable < keep:
-            break
-        declined = sum(1 for label, p in probabilities if not label and p < t)
-        value = answered / n_answerable + (declined / near_miss if near_miss else 0.0)
-        if value > best_value:
-            best, best_value = t, value
-    return best
 
 
 def calibrate(
@@ -190,21 +176,18 @@ def calibrate(
     def off_topic_threshold(q: Question) -> float:
         return thresholds.get(group(q), engine.settings.abstain_threshold(requests[q.id].detected))
 
-    # 2. The answerability model, on the tune questions that pass the off-topic decision.
-    samples: list[tuple[bool, Features]] = []
+    # 2. The answerability model, on the tune questions that pass the off-topic decision; its
+    #    regularisation chosen by cross-validation inside tune, grouped by tr/en pair.
+    items: list[Item] = []
     for q in tune:
         if q.answerable or q.kind == NEAR_MISS_KIND:
             request = requests[q.id]
             reason, _ = answerer.decide(request, off_topic_threshold(q), always)
             features = answerer.answerability(request)[1] if reason is None and not request.broad else None
-            if features is not None:
-                samples.append((q.answerable, features))
-    model = replace(fit([f for _, f in samples], [label for label, _ in samples]), generic_weight=weights)
-    answerable_tune = [q for q in tune if q.answerable]
-    # Answerable tune questions answered whatever the model says (broad ones), and those it decides.
-    answered_anyway = sum(1 for q in answerable_tune if requests[q.id].broad)
-    passed = [(label, model.probability(f)) for label, f in samples]
-    model = replace(model, threshold=_model_threshold(passed, len(answerable_tune), answered_anyway, keep))
+            pair = min(q.id, q.pair) if q.pair else q.id
+            items.append(Item(pair, q.answerable, features, answered=reason is None and request.broad))
+    l2, cv = choose_l2(items, keep)
+    model = replace(fit_with_threshold(items, l2, keep), generic_weight=weights)
 
     # 3. Both splits, through the same decision as `ask`.
     declined: dict[str, dict[str, dict[str, float]]] = {}
@@ -219,5 +202,5 @@ def calibrate(
             lang: {k: round(float(np.mean(v)), 3) for k, v in sorted(kinds.items())} for lang, kinds in outcomes.items()
         }
         counts[split] = {lang: {k: len(v) for k, v in sorted(kinds.items())} for lang, kinds in outcomes.items()}
-    return Calibration(thresholds, model, declined, counts)
+    return Calibration(thresholds, model, declined, counts, l2, cv)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -40,4 +41,5 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
             raise UserError(message("cannot_write", path=out_file, reason=exc.strerror or exc)) from exc
     emit({"thresholds": result.thresholds, "model": result.model.to_json(), "declined": result.declined,
           "counts": result.counts,
+          "cv": {"l2": result.l2, **(asdict(result.cv) if result.cv else {})},
           "env": {f"REPORT_QA_ABSTAIN_THRESHOLD_{k.upper()}": v for k, v in result.thresholds.items()}})

@@ -30,23 +30,12 @@ from corpus.errors import ReportQAError
 from index.analysis import analyze, turkish_casefold
 from qa import strings
 from qa.answer import Answer, Citation
-from qa.answerability import (
-    AnswerabilityModel,
-    Features,
-    carries_type,
-    default_model_path,
-    expected_type,
-    generic_questions,
-    is_junk,
-    is_yes_no,
-    knows_a_word,
-    number_missing,
-    terms_missing,
-)
+from qa.answerability import AnswerabilityModel, Features, default_model_path, generic_questions, is_junk, knows_a_word
 from qa.answerers.base import AnswerRequest
 from qa.broad import KEY_SENTENCES
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing, terms_missing
 
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
@@ -213,20 +202,11 @@ class ExtractiveAnswerer:
 
     def features(self, request: AnswerRequest, chosen: list[tuple[Hit, Sentence, float]]) -> Features:
         """The answerability features of ``request`` and its chosen sentences (``chosen`` best first)."""
-        query = request.query
         best_hit, best_sentence, _ = chosen[0]
-        others = [
-            float((self.retriever.sentence_vectors(h.row) @ query.vector).max())
-            for h in request.hits[:ANSWER_PASSAGES]
-            if h.row != best_hit.row
-        ]
         vecs = self.retriever.sentence_vectors(best_hit.row)
-        similarity = float((vecs @ query.vector).max())
         kind = expected_type(request.text)
         return Features(
-            similarity=similarity,
-            centroid=float(self.retriever.centroid @ query.vector),
-            margin=similarity - max(others, default=0.0),
+            similarity=float((vecs @ request.query.vector).max()),
             type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, request.text)),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),

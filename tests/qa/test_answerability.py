@@ -7,19 +7,9 @@ import json
 import pytest
 
 from qa import strings
-from qa.answerability import (
-    FEATURES,
-    AnswerabilityModel,
-    Features,
-    carries_type,
-    expected_type,
-    fit,
-    is_junk,
-    is_yes_no,
-    knows_a_word,
-    number_missing,
-)
+from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -35,6 +25,9 @@ from qa.broad import is_broad
     ("Daimî Sekretarya nerede kuruldu?", "place"),
     ("Where is Pine Gap?", "place"),
     ("Five Eyes nedir?", None),
+    # A list of names, with words between "hangi" / "which" and the countries.
+    ("Fransa terör izleme verilerini hangi Kuzey Afrika ülkelerine verdi?", "names"),
+    ("Which Central Asian states signed it?", "names"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -48,6 +41,9 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     # A year is not a count; "en az 70 sivil" is.
     assert not carries_type("number", "2015 yılında F-16’lar vurdu.", "Kaç kişi öldü?")
     assert carries_type("number", "en az 70 sivilin hayatını kaybetmesi", "Kaç kişi öldü?")
+    # A day of the month is part of a date, not a count.
+    assert not carries_type("number", "20 Mayıs 1998 tarihinde imzalanan protokol", "What is the annual budget?")
+    assert carries_type("number", "20 Mayıs 1998 tarihinde imzalanan 5 protokol", "How many protocols?")
     assert carries_type("person", "Azerbaycan Cumhurbaşkanı İlham Aliyev tarafından kabul", "Who received them?")
     assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is the secretariat?")
     assert not carries_type("place", "Sadır Caparov’un 2022 yılında yaptığı vurgu", "In which city did he speak?")

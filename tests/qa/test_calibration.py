@@ -12,6 +12,7 @@ from qa.answer import Answer
 from qa.answerability import AnswerabilityModel, default_model_path
 from qa.answerers import AnswerRequest
 from qa.calibration import calibrate
+from qa.cross_validation import L2_GRID
 from qa.evaluation import QuestionFileError
 from qa.settings import Settings
 
@@ -43,6 +44,9 @@ def test_the_dev_set_gives_the_shipped_thresholds_and_model(engine):
     assert result.thresholds == {"tr": defaults["abstain_threshold_tr"].default,
                                  "en": defaults["abstain_threshold_en"].default}
     assert result.model == AnswerabilityModel.load(default_model_path())
+    # Issue 11 part 2: the regularisation is chosen by grouped cross-validation inside tune.
+    assert result.l2 in L2_GRID and result.cv is not None
+    assert result.cv.answered >= 0.92 and result.cv.declined >= 0.7
     for lang in ("tr", "en"):
         assert result.counts["tune"][lang]["answerable"] > 30 and result.counts["test"][lang]["answerable"] > 30
         test = result.declined["test"][lang]

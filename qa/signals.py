@@ -1,0 +1,135 @@
+"""What a question asks for and whether a sentence carries it: the text signals of answerability.
+
+Pure functions on the question and sentence texts (no model, no index), used by the
+answerability features (``qa.answerability``) and by answer selection
+(``qa.answerers.extractive``):
+
+* :func:`expected_type` / :func:`carries_type`: the answer type a question expects (date,
+  number, person, place, list of names) and whether a sentence holds one the question lacks;
+* :func:`terms_missing`: the question's rare terms absent from the quotes;
+* :func:`number_missing`: a number the question names that the sentence lacks;
+* :func:`is_yes_no`: a yes/no question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from index.analysis import analyze, turkish_casefold
+
+# A question word found in at most this many passages is specific to the question.
+SPECIFIC_DF = 3
+
+# Expected answer types, in the order they are tried ("kaç yılında" asks for a date, not a number).
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # English "when" asks for a date only at the start ("What happens when …" does not), and not
+    # for conditions ("When is cooperation more likely?").
+    ("date", re.compile(
+        r"(^|\b(since|until) )when\b(?!.*\b(likely|possible|useful|necessary)\b)|"
+        r"\b(ne zaman|hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|"
+        r"what date|in what year|on what date)\b")),
+    ("number", re.compile(
+        r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
+    # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
+    ("person", re.compile(r"\b(who(?! (is|was|are|were) (?!the |a |an ))|whom|kim|kime|kimi|kimin)\b")),
+    ("place", re.compile(
+        r"\b(nerede|nereye|nereden|neresi\w*|hangi (şehir|kent)\w*|başkent\w*|where|which city|what city|"
+        r"in which city|capital)\b")),
+    # Several countries or states: a list of names.
+    # "hangi Kuzey Afrika ülkelerine", "which Central Asian states": up to two words in between.
+    ("names", re.compile(
+        r"\b(hangi (\w+ ){0,2}(ülke|devlet)\w*|(which|what) (\w+ ){0,2}(countries|states|nations))\b")),
+)
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NUMBER_RE = re.compile(r"\d+")
+# A count stands on its own: not part of a name ("F-16") or a code.
+_COUNT_RE = re.compile(r"(?<![\w\-/])\d+")
+# A day of the month ("20 Mayıs") is part of a date, not a count.
+_DAY_RE = re.compile(
+    r"\b\d{1,2}\s+(ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık)\b", re.IGNORECASE)
+_MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
+           "kasım", "aralık")
+_NUMBER_WORDS = frozenset(
+    [
+        "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz", "on", "yirmi", "otuz", "kırk", "elli", "altmış",
+        "yetmiş", "seksen", "doksan", "yüz", "bin", "milyon", "milyar", "onlarca", "yüzlerce", "binlerce",
+    ]
+)
+_NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w’']+)*")
+# A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev".
+_PERSON_RE = re.compile(r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+[A-ZÇĞİÖŞÜ]\w+")
+# A proper name with a locative or ablative suffix: "Ankara’da", "Avustralya’daki", "Özbekistan’dan".
+_PLACE_RE = re.compile(r"\b([A-ZÇĞİÖŞÜ]\w+)['’](d|t)(a|e)(ki|n)?\b")
+
+
+def _folded(text: str) -> str:
+    """Lower case for matching both languages: Turkish rules ("İ"→"i") except for an English "I"."""
+    return turkish_casefold(text.replace("I", "i") if not re.search(r"[ğışöüçĞŞÖÜÇİ]", text) else text)
+
+
+def expected_type(question: str) -> str | None:
+    """``date``, ``number``, ``person``, ``place``, ``names``, or None when the question asks for none of them."""
+    text = _folded(question)
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def carries_type(kind: str | None, sentence: str, question: str) -> bool:
+    """Whether ``sentence`` holds an answer of ``kind`` that ``question`` does not already name."""
+    if kind is None:
+        return True
+    q = turkish_casefold(question)
+    s = turkish_casefold(sentence)
+    if kind == "date":
+        return any(y not in q for y in _YEAR_RE.findall(sentence)) or any(m in s for m in (*_MONTHS, "dönem"))
+    if kind == "number":
+        # A count, not a year: "en az 70 sivil", "dört yapısal risk", "6 aya".
+        words = set(re.findall(r"\w+", s))
+        counts = [n for n in _COUNT_RE.findall(_DAY_RE.sub(" ", sentence)) if not _YEAR_RE.fullmatch(n)]
+        return any(n not in q for n in counts) or bool(words & _NUMBER_WORDS)
+    if kind == "names":
+        # At least two names (runs of capitalised words, the sentence's first word aside) the question lacks.
+        runs = [m.group(0) for m in _NAME_RUN_RE.finditer(sentence) if m.start() > 0]
+        return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
+    if kind == "person":
+        return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
+    return any(turkish_casefold(m.group(1)) not in q for m in _PLACE_RE.finditer(sentence))
+
+
+def specific_terms(question: str, document_frequency: dict[str, int]) -> set[str]:
+    """The question's analysed terms that occur in the corpus in at most ``SPECIFIC_DF`` passages."""
+    return {t for t in analyze(question) if 0 < document_frequency.get(t, 0) <= SPECIFIC_DF}
+
+
+def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict[str, int]) -> float:
+    """Share of the question's specific terms absent from the quoted sentences (0 when it has none)."""
+    terms = specific_terms(question, document_frequency)
+    if not terms:
+        return 0.0
+    present: set[str] = set()
+    for text in quoted:
+        present |= set(analyze(text))
+    return len(terms - present) / len(terms)
+
+
+# "Tablo 1", "Table 2", "9/11": a reference, not a number asked about.
+_TABLE_REF_RE = re.compile(r"\b(tablo|table)\s*\d+|\d+/\d+", re.IGNORECASE)
+
+
+_YES_NO_RE = re.compile(
+    r"^(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should)\b|\b(mi|mı|mu|mü)(dir|dır|dur|dür)?\s*\??$"
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether ``question`` asks yes or no (an English auxiliary first, or a Turkish question particle last)."""
+    return bool(_YES_NO_RE.search(_folded(question.strip())))
+
+
+def number_missing(question: str, sentence: str) -> bool:
+    """Whether ``question`` names a number ("2023") that ``sentence`` does not contain (table numbers aside)."""
+    present = set(_NUMBER_RE.findall(sentence))
+    return any(n not in present for n in _NUMBER_RE.findall(_TABLE_REF_RE.sub(" ", question)))
