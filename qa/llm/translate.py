@@ -7,7 +7,8 @@ if it lifts English MRR@10 on the dev questions; this module measures that, on t
 
     python -m qa.llm.translate --llm http://127.0.0.1:8080/v1
 
-It is not wired into the answerer: no run has shown it lifts MRR yet (docs/llm.md).
+It is not wired into the answerer: the one measured run (SmolLM2, which answers instead of
+translating) lowered English MRR@10 on both splits (docs/llm.md).
 """
 
 from __future__ import annotations
