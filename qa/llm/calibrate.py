@@ -16,7 +16,6 @@ Run: ``python -m qa.llm.calibrate`` (same REPORT_QA_* settings as ``report-qa``)
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 
@@ -24,17 +23,11 @@ import numpy as np
 
 from corpus.errors import ReportQAError
 from qa.engine import Engine
-from qa.evaluation.questions import Question, default_questions_path
+from qa.evaluation.questions import dev_question_paths
 from qa.evaluation.relevance import judge, load_question_set
 
 # Share of unsupported (question, passage) pairs the threshold may let through on the tune split.
 MAX_UNSUPPORTED_KEPT = 0.3
-
-
-def split_of(question: Question) -> str:
-    """``tune`` for odd-numbered ids, ``test`` for even ones; a tr/en pair shares its number."""
-    digits = re.findall(r"\d+", question.id)
-    return "tune" if digits and int(digits[-1]) % 2 == 1 else "test"
 
 
 @dataclass(frozen=True)
@@ -52,12 +45,11 @@ def _rates(pairs: Pairs, threshold: float) -> tuple[float, float]:
 def collect(engine: Engine, split: str) -> Pairs:
     """Best-sentence similarities of (question, retrieved passage) pairs in ``split``."""
     s = engine.settings
-    qset = load_question_set(default_questions_path(), s.corpus_dir.expanduser().resolve(), s.max_question_chars)
+    qset = load_question_set(dev_question_paths(), s.corpus_dir.expanduser().resolve(), s.max_question_chars,
+                             split=split)
     relevant = judge(qset, engine.retriever.backend.passages)
     pairs = Pairs([], [])
     for q in qset.questions:
-        if split_of(q) != split:
-            continue
         request = engine.prepare(qset.texts[q.id])
         for hit in request.hits[: s.llm_passages]:
             sim = float((engine.retriever.sentence_vectors(hit.row) @ request.query.vector).max())

@@ -20,9 +20,8 @@ from typing import Any
 
 from corpus.errors import ReportQAError
 from qa.engine import Engine
-from qa.evaluation.questions import default_questions_path
+from qa.evaluation.questions import dev_question_paths
 from qa.evaluation.relevance import judge, load_question_set
-from qa.llm.calibrate import split_of
 from qa.llm.client import LLMClient, LLMConfig
 from qa.llm.prompts import translation_messages
 
@@ -52,7 +51,7 @@ def _mrr(ranked: list[str], relevant: frozenset[str]) -> float:
 def measure(engine: Engine, client: LLMClient) -> dict[str, Any]:
     """English MRR@10 with and without the fused translation, per split, with the translations."""
     s = engine.settings
-    qset = load_question_set(default_questions_path(), s.corpus_dir.expanduser().resolve(), s.max_question_chars)
+    qset = load_question_set(dev_question_paths(), s.corpus_dir.expanduser().resolve(), s.max_question_chars)
     relevant = judge(qset, engine.retriever.backend.passages)
     model = client.resolve_model()
     out: dict[str, Any] = {"model": model}
@@ -64,7 +63,7 @@ def measure(engine: Engine, client: LLMClient) -> dict[str, Any]:
         text = qset.texts[q.id]
         translations[q.id] = translation = translate(client, model, text)
         plain = [h.passage.chunk_id for h in engine.search(text, k=DEPTH)]
-        rows[split_of(q)].append((_mrr(plain, relevant[q.id]), _mrr(fused(engine, text, translation), relevant[q.id])))
+        rows[q.split].append((_mrr(plain, relevant[q.id]), _mrr(fused(engine, text, translation), relevant[q.id])))
     for split, pairs in rows.items():
         n = len(pairs)
         out[split] = {"questions": n, "mrr_at_10": round(sum(a for a, _ in pairs) / n, 3) if n else None,
