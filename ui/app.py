@@ -298,7 +298,7 @@ def build_app(engine: Engine, *, uploads: bool = True) -> ChatApp:
                     search = gr.Button(text(lang, "search"), variant="primary", scale=0, min_width=100,
                                        elem_id="rqa-search-button")
                 hits = gr.HTML(render.hits_html(None, lang), js_on_load=None, elem_id="rqa-hits")
-            build_eval_tab(engine, language)
+            build_eval_tab(lambda: handlers.engine, language)
             documents = build_documents_tab(handlers, language, allowed=uploads)
         footer = gr.HTML(render.footer_html(lang), js_on_load=None, elem_id="rqa-footer")
 

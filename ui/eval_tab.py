@@ -7,6 +7,7 @@ per-question list, are rendered again when the language switch changes.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,11 +124,14 @@ class EvalTab:
                 self.table, self.chart, self.questions]
 
 
-def build_eval_tab(engine: Engine, language: gr.Radio) -> EvalTab:
+def build_eval_tab(current: Callable[[], Engine], language: gr.Radio) -> EvalTab:
     """Add the "Evaluation" tab, following the interface language ``language`` holds.
 
+    ``current`` returns the engine to evaluate at each run: the Documents tab replaces the
+    engine when documents are added or removed, and a run must see the index users now ask.
     Call inside a ``gr.Blocks()`` (or ``gr.Tabs()``) context.
     """
+    engine = current()
     lang = str(language.value)
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Tab(text(lang, "eval_tab"), id="evaluation") as tab:
@@ -156,7 +160,7 @@ def build_eval_tab(engine: Engine, language: gr.Radio) -> EvalTab:
         def report(done: int, total: int, what: str) -> None:
             progress((done, total), desc=text(lang, "eval_progress"))
 
-        result = run_evaluation(engine, file, mode, report)
+        result = run_evaluation(current(), file, mode, report)
         return [status_html(result, lang), table_html(result, lang), chart(result, lang), questions_html(result, lang),
                 result]
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -24,7 +25,7 @@ def _tab(engine, lang: str = "tr"):
     with gr.Blocks() as demo:
         language = gr.Radio(strings.LANGUAGE_CHOICES, value=lang)
         with gr.Tabs():
-            tab = build_eval_tab(engine, language)
+            tab = build_eval_tab(lambda: engine, language)
     return demo, tab
 
 
@@ -216,3 +217,18 @@ def test_outcome_labels(engine, tmp_path: Path, lang):
     for key in ("eval_answered_cited", "eval_declined", "eval_miss"):
         assert strings.text(lang, key) in shown, key
     assert run.modes == ("bm25", "dense", "hybrid")
+
+
+def test_a_run_evaluates_the_engine_in_use_at_that_moment(engine, tmp_path: Path):
+    """The Documents tab replaces the engine after an upload; the next run must evaluate that one."""
+    holder = SimpleNamespace(engine=engine)
+    with gr.Blocks() as demo:
+        language = gr.Radio(strings.LANGUAGE_CHOICES, value="en")
+        with gr.Tabs():
+            build_eval_tab(lambda: holder.engine, language)
+    handle = next(fn.fn for fn in demo.fns.values() if fn.name == "handle")
+    empty = tmp_path / "corpus"
+    empty.mkdir()
+    holder.engine = replace(engine, settings=engine.settings.model_copy(update={"corpus_dir": empty}))
+    *_, run = handle(None, "bm25", "en", progress=lambda *_a, **_k: None)
+    assert run.report is None and "no usable document" in str(run.error)  # the new engine's corpus was read
