@@ -10,6 +10,7 @@ from corpus.errors import ReportQAError
 from corpus.models import CleanDocument
 from corpus.readers import Reader, UnreadableDocument, reader_for, registered_readers
 from corpus.readers.text import MAX_FILE_BYTES, sanitize_text, too_large
+from corpus.reasons import Reason
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -33,10 +34,25 @@ class CorpusError(ReportQAError):
 
 @dataclass(frozen=True)
 class Problem:
-    """A file that was skipped, and why."""
+    """A file that was skipped, and why: ``reason`` in English, ``cause`` (when known) in any
+    interface language."""
 
     path: str
     reason: str
+    cause: Reason | None = None
+
+    @classmethod
+    def of(cls, path: str, cause: Reason) -> Problem:
+        return cls(path, cause.text("en"), cause)
+
+    @classmethod
+    def from_error(cls, path: str, exc: ReportQAError) -> Problem:
+        """The problem ``exc`` reports (a reader's :class:`UnreadableDocument` carries its reason)."""
+        return cls(path, str(exc), exc.reason if isinstance(exc, UnreadableDocument) else None)
+
+    def text(self, lang: str) -> str:
+        """The reason in ``lang`` when it has a code, else the English message."""
+        return self.cause.text(lang) if self.cause is not None else self.reason
 
 
 @dataclass
@@ -82,10 +98,11 @@ def corpus_entries(directory: Path) -> list[tuple[Path, str, Reader | None]]:
     return [(path, path.relative_to(directory).as_posix(), reader) for path, reader in _all_files(directory)]
 
 
-def unknown_type(path: Path) -> str:
+def unknown_type(path: Path) -> Reason:
     """The reason a file no reader takes is skipped."""
-    kind = path.suffix.lower() or "without an extension"
-    return f"unknown file type ({kind}): only {_kinds()} are read; remove it"
+    if not path.suffix:
+        return Reason.of("no_extension", kinds=_kinds())
+    return Reason.of("unknown_type", kind=path.suffix.lower(), kinds=_kinds())
 
 
 def read_document(path: Path, name: str, reader: Reader, max_file_bytes: int = MAX_FILE_BYTES) -> CleanDocument:
@@ -97,7 +114,7 @@ def read_document(path: Path, name: str, reader: Reader, max_file_bytes: int = M
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}; remove it") from None
+        raise UnreadableDocument("cannot_read", detail=exc.strerror or exc) from None
     if size > max_file_bytes:
         raise too_large(size, max_file_bytes)
     document = reader.read(path, name)
@@ -106,9 +123,9 @@ def read_document(path: Path, name: str, reader: Reader, max_file_bytes: int = M
     return document
 
 
-def duplicate_reason(first: str) -> str:
+def duplicate_reason(first: str) -> Reason:
     """The reason a document with the same text as ``first`` is skipped."""
-    return f"duplicate of {first} (same text); remove one of them"
+    return Reason.of("duplicate", first=first)
 
 
 def load_corpus(directory: Path, max_file_bytes: int = MAX_FILE_BYTES) -> LoadResult:
@@ -126,15 +143,15 @@ def load_corpus(directory: Path, max_file_bytes: int = MAX_FILE_BYTES) -> LoadRe
     seen: dict[str, str] = {}
     for path, rel, reader in corpus_entries(directory):
         if reader is None:
-            result.problems.append(Problem(rel, unknown_type(path)))
+            result.problems.append(Problem.of(rel, unknown_type(path)))
             continue
         try:
             document = read_document(path, rel, reader, max_file_bytes)
         except ReportQAError as exc:
-            result.problems.append(Problem(rel, str(exc)))
+            result.problems.append(Problem.from_error(rel, exc))
             continue
         if document.sha256 in seen:
-            result.problems.append(Problem(rel, duplicate_reason(seen[document.sha256])))
+            result.problems.append(Problem.of(rel, duplicate_reason(seen[document.sha256])))
             continue
         seen[document.sha256] = rel
         result.documents.append(document)

@@ -265,7 +265,8 @@ def _build_locked(
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "corpus_dir": str(config.corpus_dir),
             "documents": [{**_public(part.meta), "part": part.key} for part in parts],
-            "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
+            "skipped": [{"path": p.path, "reason": p.reason, **({"cause": p.cause.to_json()} if p.cause else {})}
+                        for p in problems],
             "counts": {"documents": len(parts), "passages": len(passages), "sentences": sentences},
             "embedding_dimension": dimension,
             "libraries": library_versions(),

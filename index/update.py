@@ -22,6 +22,7 @@ from corpus.errors import ReportQAError
 from corpus.loader import Problem, corpus_entries, duplicate_reason, no_usable_document, read_document, unknown_type
 from corpus.readers import Reader
 from corpus.readers.text import too_large
+from corpus.reasons import Reason
 from index.doc_cache import DocumentPart, load_part, part_key, save_part
 from index.embedding import Embedder
 from index.manifest import IndexConfig, sha256_file
@@ -76,7 +77,7 @@ def gather(
     # A bar with an ETA on a terminal (show_progress); embedding draws its own.
     for path, rel, reader in tqdm(entries, desc="reading", unit="file", disable=not show_progress, leave=False):
         if reader is None:
-            out.problems.append(Problem(rel, unknown_type(path)))
+            out.problems.append(Problem.of(rel, unknown_type(path)))
             continue
         try:
             size = path.stat().st_size
@@ -84,13 +85,13 @@ def gather(
                 raise too_large(size, config.max_file_bytes)
             key = part_key(rel, sha256_file(path), reader.name, reader.version, chunker, embedder.fingerprint)
         except ReportQAError as exc:
-            out.problems.append(Problem(rel, str(exc)))
+            out.problems.append(Problem.from_error(rel, exc))
             continue
         except PermissionError:  # worded as the readers word it
-            out.problems.append(Problem(rel, "permission denied: make the file readable (chmod +r) or remove it"))
+            out.problems.append(Problem.of(rel, Reason.of("permission_denied")))
             continue
         except OSError as exc:
-            out.problems.append(Problem(rel, f"cannot read file: {exc.strerror or exc}; remove it"))
+            out.problems.append(Problem.of(rel, Reason.of("cannot_read", detail=exc.strerror or exc)))
             continue
         cached = load_part(config.index_dir, key) if reuse else None
         if cached is not None:
@@ -99,7 +100,7 @@ def gather(
         try:
             doc = read_document(path, rel, reader, config.max_file_bytes)
         except ReportQAError as exc:
-            out.problems.append(Problem(rel, str(exc)))
+            out.problems.append(Problem.from_error(rel, exc))
             continue
         t_chunk = time.perf_counter()
         slots.append((key, doc, reader, chunk_document(doc, config.chunker)))
@@ -156,19 +157,15 @@ def _usable(parts: list[DocumentPart], problems: list[Problem]) -> list[Document
     for part in parts:
         sha = str(part.meta["sha256"])
         if sha in seen:
-            problems.append(Problem(part.name, duplicate_reason(seen[sha])))
+            problems.append(Problem.of(part.name, duplicate_reason(seen[sha])))
             continue
         seen[sha] = part.name
         if not part.passages:
-            problems.append(Problem(part.name, "no passages: the document has only headings; add its text"))
+            problems.append(Problem.of(part.name, Reason.of("no_passages")))
             continue
         clash = next((p.chunk_id for p in part.passages if p.chunk_id in owner), None)
         if clash is not None:
-            problems.append(Problem(
-                part.name,
-                f"its passage ids ({clash}, …) clash with those of {owner[clash]}, whose file name "
-                "differs only in case, punctuation or extension: rename one of them",
-            ))
+            problems.append(Problem.of(part.name, Reason.of("passage_id_clash", clash=clash, other=owner[clash])))
             continue
         owner.update((p.chunk_id, part.name) for p in part.passages)
         kept.append(part)

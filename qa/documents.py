@@ -21,6 +21,7 @@ from typing import Any
 from corpus.errors import ReportQAError
 from corpus.loader import corpus_entries
 from corpus.readers import registered_suffixes
+from corpus.reasons import Reason
 from index.manifest import read_manifest
 from index.store import current_build, ensure_index
 from qa.answerers import make_answerer
@@ -49,7 +50,12 @@ class DocumentRow:
     pages: int | None
     passages: int | None
     status: str  # "indexed" or "skipped"
-    reason: str = ""
+    reason: str = ""  # why it was skipped, in English
+    cause: Reason | None = None  # the same, in any interface language (None: recorded without a code)
+
+    def reason_text(self, lang: str) -> str:
+        """Why the file was skipped, in ``lang`` when the reason has a code."""
+        return self.cause.text(lang) if self.cause is not None else self.reason
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -166,7 +172,8 @@ def document_rows(engine: Engine) -> list[DocumentRow]:
                     "indexed")
         for d in manifest.get("documents", [])
     ]
-    rows += [DocumentRow(s["path"], "", "", None, None, "skipped", s["reason"]) for s in manifest.get("skipped", [])]
+    rows += [DocumentRow(s["path"], "", "", None, None, "skipped", s["reason"], Reason.from_json(s.get("cause")))
+             for s in manifest.get("skipped", [])]
     return rows
 
 

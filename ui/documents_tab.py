@@ -42,7 +42,8 @@ def table_html(rows: list[DocumentRow], lang: str) -> str:
                    for c in ("name", "title", "type", "pages", "passages", "status"))
     body = []
     for r in rows:
-        status = text(lang, "docs_indexed") if r.status == "indexed" else text(lang, "docs_skipped", reason=r.reason)
+        skipped = text(lang, "docs_skipped", reason=r.reason_text(lang))
+        status = text(lang, "docs_indexed") if r.status == "indexed" else skipped
         body.append(f"<tr><td>{_cell(r.name)}</td><td>{_cell(r.title)}</td><td>{_cell(r.type)}</td>"
                     f"<td>{_cell(r.pages)}</td><td>{_cell(r.passages)}</td><td>{escape(status)}</td></tr>")
     return (f'<table class="rqa-docs-table"><caption>{escape(text(lang, "docs_caption"))}</caption>'
@@ -108,7 +109,7 @@ class DocumentsTab:
         # A stored file the readers could not use (damaged, encrypted, scanned) is listed as skipped.
         skipped = [r for r in document_rows(self.holder.engine) if r.status == "skipped" and r.name in names]
         if skipped:
-            reasons = "; ".join(f"{r.name}: {r.reason}" for r in skipped)
+            reasons = "; ".join(f"{r.name}: {r.reason_text(lang)}" for r in skipped)
             return self._refreshed(lang, _status(lang, "docs_err_unread", detail=reasons), selected)
         return self._refreshed(lang, _status(lang, "docs_added", names=", ".join(names)), selected)
 

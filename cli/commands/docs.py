@@ -62,7 +62,10 @@ def list_command(corpus_dir: Path | None, index_dir: Path | None, model: str | N
         }
         for d in manifest.get("documents", [])
     ]
-    skipped = [{"file": s["path"], "status": "skipped", "reason": s["reason"]} for s in manifest.get("skipped", [])]
+    skipped = [
+        {"file": s["path"], "status": "skipped", "reason": s["reason"], "code": (s.get("cause") or {}).get("code")}
+        for s in manifest.get("skipped", [])
+    ]
     if as_json:
         emit({"documents": documents, "skipped": skipped})
         return

@@ -39,7 +39,8 @@ def run_index(settings: Any, *, force: bool, quiet: bool) -> dict[str, Any]:
             "passages": counts.get("passages", 0),
             "added": [], "updated": [], "removed": [],
             "unchanged": counts.get("documents", 0),
-            "skipped": [{"file": s["path"], "path": s["path"], "reason": s["reason"]} for s in skipped],
+            "skipped": [{"file": s["path"], "path": s["path"], "reason": s["reason"],
+                         "code": (s.get("cause") or {}).get("code")} for s in skipped],
         }
     on_stage(message("building", reason=reason))
     report = build_index(
@@ -59,7 +60,8 @@ def run_index(settings: Any, *, force: bool, quiet: bool) -> dict[str, Any]:
         "removed": report.removed,
         "unchanged": report.unchanged,
         # "path" is the field's old name; "file" is the issue-12 name. Both say the same.
-        "skipped": [{"file": p.path, "path": p.path, "reason": p.reason} for p in report.problems],
+        "skipped": [{"file": p.path, "path": p.path, "reason": p.reason, "code": p.cause.code if p.cause else None}
+                    for p in report.problems],
         "timings": {k: round(v, 3) for k, v in report.timings.items()},
     }
 

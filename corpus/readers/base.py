@@ -13,13 +13,20 @@ from typing import Protocol
 
 from corpus.errors import ReportQAError
 from corpus.models import CleanDocument
+from corpus.reasons import Reason
 
 
 class UnreadableDocument(ReportQAError):
-    """A file that cannot be turned into a document; the message is the reason it is skipped,
-    with what to do about it (e.g. "empty file (no text): add text or remove it")."""
+    """A file that cannot be turned into a document. ``reason`` says why and what to do about it
+    (``corpus.reasons``, in English and Turkish); the message is its English text, e.g.
+    "empty file (no text): add text or remove it"."""
 
     code = "unreadable"
+
+    def __init__(self, reason: str, **params: object) -> None:
+        """``reason`` is a code of ``corpus.reasons.REASONS``; ``params`` fill its fields."""
+        self.reason = Reason.of(reason, **params)
+        super().__init__(self.reason.text("en"))
 
 
 class Reader(Protocol):

@@ -48,11 +48,9 @@ def read_document_bytes(path: Path, magic: bytes, kind: str) -> bytes:
     """
     data = read_bytes(path)
     if not data:
-        raise UnreadableDocument(f"empty file (0 bytes): save the {kind} again or remove it")
+        raise UnreadableDocument("empty_binary", kind=kind)
     if not data.startswith(magic):
-        raise UnreadableDocument(
-            f"not a {kind} file: it holds {describe(data)}; give it the right extension or remove it"
-        )
+        raise UnreadableDocument("wrong_format", kind=kind, holds=describe(data))
     return data
 
 

@@ -33,14 +33,13 @@ def _check_archive(data: bytes) -> None:
             total = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise UnreadableDocument(f"damaged Word file ({exc}): save it again or remove it") from None
+        raise UnreadableDocument("word_damaged", detail=exc) from None
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UnreadableDocument(
-            f"Word file unpacks to {total / 2**20:.0f} MiB, over the {MAX_UNCOMPRESSED_BYTES // 2**20} MiB "
-            "limit (a zip bomb?): remove it"
+            "word_too_large_unpacked", size=f"{total / 2**20:.0f}", limit=MAX_UNCOMPRESSED_BYTES // 2**20
         )
     if "word/document.xml" not in names:
-        raise UnreadableDocument("a ZIP archive but not a Word document (no word/document.xml): remove it")
+        raise UnreadableDocument("word_not_document")
 
 
 class DocxReader:
@@ -60,7 +59,7 @@ class DocxReader:
         try:
             document = docx.Document(io.BytesIO(data))
         except Exception as exc:  # python-docx raises many types (KeyError, lxml errors) for a broken file
-            raise UnreadableDocument(f"damaged Word file ({type(exc).__name__}): save it again or remove it") from None
+            raise UnreadableDocument("word_damaged", detail=type(exc).__name__) from None
         blocks: list[RawBlock] = []
 
         def add(kind: BlockKind, text: str) -> None:
@@ -93,5 +92,5 @@ class DocxReader:
         removed: list[str] = []
         kept = drop_repeated_headings(blocks, removed)
         if not kept:
-            raise UnreadableDocument("Word file has no text: add text or remove it")
+            raise UnreadableDocument("word_no_text")
         return assemble(kept, name, fingerprint_bytes(data), removed, title=title)

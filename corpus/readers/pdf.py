@@ -95,18 +95,13 @@ def _page_lines(page: pdfium.PdfPage, number: int, label: str | None) -> list[Pd
 
 def _open(data: bytes) -> pdfium.PdfDocument:
     if b"%%EOF" not in data[-2048:]:
-        raise UnreadableDocument(
-            "truncated PDF (no end-of-file marker): download or export it again, or remove it"
-        )
+        raise UnreadableDocument("pdf_truncated")
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise UnreadableDocument(
-                "encrypted PDF (password protected): save a copy without the password "
-                "(e.g. `qpdf --decrypt in.pdf out.pdf`) or remove it"
-            ) from None
-        raise UnreadableDocument(f"damaged PDF ({exc}): export it again or remove it") from None
+            raise UnreadableDocument("pdf_encrypted") from None
+        raise UnreadableDocument("pdf_damaged", detail=exc) from None
 
 
 class PdfReader:
@@ -134,14 +129,11 @@ class PdfReader:
                 pages.append(lines)
             title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
         except pdfium.PdfiumError as exc:
-            raise UnreadableDocument(f"damaged PDF ({exc}): export it again or remove it") from None
+            raise UnreadableDocument("pdf_damaged", detail=exc) from None
         finally:
             pdf.close()
         if not pages or len(empty) == len(pages):
-            raise UnreadableDocument(
-                f"no text layer on any of its {len(pages)} pages: scanned PDFs are not supported; "
-                "run OCR first (e.g. `ocrmypdf in.pdf out.pdf`) or remove it"
-            )
+            raise UnreadableDocument("pdf_no_text_layer", pages=len(pages))
         notes: tuple[str, ...] = ()
         if empty:
             word = "page" if len(empty) == 1 else "pages"
@@ -150,7 +142,7 @@ class PdfReader:
         kept, removed = drop_furniture(pages)
         blocks = drop_repeated_headings(group_blocks(kept), removed)
         if not blocks:
-            raise UnreadableDocument("no text left after removing page numbers and running headers: remove it")
+            raise UnreadableDocument("pdf_blank_after_cleaning")
         return assemble(
             blocks, name, fingerprint_bytes(data), removed, title=title, pages=len(pages), notes=notes
         )

@@ -34,10 +34,7 @@ def sanitize_text(text: str) -> str:
 
 def too_large(size: int, limit: int) -> UnreadableDocument:
     """The refusal of a file of ``size`` bytes over ``limit``."""
-    return UnreadableDocument(
-        f"file is {size / 2**20:.0f} MiB, over the {limit / 2**20:g} MiB limit: "
-        "split it into smaller documents or remove it (setting max_file_mb)"
-    )
+    return UnreadableDocument("too_large", size=f"{size / 2**20:.0f}", limit=f"{limit / 2**20:g}")
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -56,11 +53,11 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         with path.open("rb") as fh:  # never read more than the limit, even if the file grows
             data = fh.read(limit + 1)
     except PermissionError:
-        raise UnreadableDocument("permission denied: make the file readable (chmod +r) or remove it") from None
+        raise UnreadableDocument("permission_denied") from None
     except OSError as exc:
-        raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from None
+        raise UnreadableDocument("cannot_read", detail=exc.strerror or exc) from None
     if len(data) > limit:
-        raise UnreadableDocument(f"file grew over the {limit / 2**20:g} MiB limit while being read: remove it")
+        raise UnreadableDocument("grew_too_large", limit=f"{limit / 2**20:g}")
     return data
 
 
@@ -74,17 +71,13 @@ def decode_text(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise UnreadableDocument("damaged UTF-16 text: save it again as UTF-8") from None
+            raise UnreadableDocument("utf16_damaged") from None
     if b"\x00" in data:
-        raise UnreadableDocument(
-            "binary file (contains NUL bytes): only UTF-8 text (.txt, .md) is indexed; remove it"
-        )
+        raise UnreadableDocument("binary_text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableDocument(
-            f"not valid UTF-8 (byte {exc.start}): convert it, e.g. `iconv -f windows-1254 -t utf-8`"
-        ) from None
+        raise UnreadableDocument("not_utf8", byte=exc.start) from None
 
 
 def read_text(path: Path) -> str:
@@ -95,7 +88,7 @@ def read_text(path: Path) -> str:
     """
     text = sanitize_text(decode_text(read_bytes(path)))
     if not text.strip():
-        raise UnreadableDocument("empty file (no text): add text or remove it")
+        raise UnreadableDocument("empty_text")
     return text
 
 
@@ -110,9 +103,7 @@ class TextReader(ABC):
         """Read, decode and clean ``path`` (see :class:`~corpus.readers.base.Reader`)."""
         document = self.clean(read_text(path), name)
         if not document.blocks:
-            raise UnreadableDocument(
-                "no text left after cleaning (only page numbers or blank lines): add text or remove it"
-            )
+            raise UnreadableDocument("blank_after_cleaning")
         return document
 
     @abstractmethod

@@ -117,5 +117,6 @@ def test_good_documents_are_indexed_and_bad_ones_named(cli_env, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["documents"] == 1
-    assert summary["skipped"] == [{"file": "bad.txt", "path": "bad.txt", "reason": summary["skipped"][0]["reason"]}]
+    assert summary["skipped"] == [{"file": "bad.txt", "path": "bad.txt", "reason": summary["skipped"][0]["reason"],
+                                   "code": "binary_text"}]
     assert "binary" in summary["skipped"][0]["reason"]

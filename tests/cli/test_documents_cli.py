@@ -116,6 +116,7 @@ def test_docs_add_list_remove(folder, tmp_path):
     assert any("no text" in note for note in by_file["rapor.pdf"]["notes"])
     assert by_file["ek notlar.md"]["status"] == "indexed" and by_file["ek notlar.md"]["passages"] == 1
     assert {s["file"] for s in listing["skipped"]} >= {"kesik.pdf", "sifreli.pdf"}
+    assert {s["file"]: s["code"] for s in listing["skipped"]}["sifreli.pdf"] == "pdf_encrypted"
     removed = run(env, "docs", "remove", "ek notlar", "--json")
     assert removed["removed"] == ["ek notlar.md"] and not (corpus / "ek notlar.md").exists()
 

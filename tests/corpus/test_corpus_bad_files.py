@@ -197,6 +197,7 @@ def test_cli_index_prints_every_skipped_file(bad_corpus, tmp_path, monkeypatch, 
     summary = json.loads(result.stdout)
     assert summary["documents"] == len(GOOD_NAMES)
     assert {s["path"] for s in summary["skipped"]} == set(expected)
+    assert all(s["code"] for s in summary["skipped"])  # a stable name for each reason, for scripts
 
 
 def test_cli_index_of_an_unusable_corpus_is_a_user_error(tmp_path, monkeypatch, isolated_home):

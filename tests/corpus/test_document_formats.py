@@ -145,6 +145,16 @@ def test_each_bad_file_is_skipped_with_its_reason_and_the_rest_is_read(typeset, 
     for name, words in expected.items():
         assert words in reasons[name], (name, reasons[name])
         assert "\n" not in reasons[name]
+    # Each carries its code, so the web chat can say it in Turkish.
+    turkish = {p.path: p.text("tr") for p in result.problems}
+    codes = {p.path: p.cause.code for p in result.problems if p.cause}
+    assert codes == {
+        "kesik.pdf": "pdf_truncated", "sifreli.pdf": "pdf_encrypted", "zip.pdf": "wrong_format",
+        "bomba.docx": "word_too_large_unpacked", "bos.docx": "empty_binary", "resim.jpg": "unknown_type",
+        "cp1254.html": "not_utf8", "buyuk.pdf": "too_large",
+    }
+    assert "şifreli PDF" in turkish["sifreli.pdf"] and "2 MiB sınırını aşıyor" in turkish["buyuk.pdf"]
+    assert all(turkish[name] != reasons[name] for name in expected)
 
 
 REAL_PDFS = [

@@ -94,6 +94,11 @@ def test_upload_is_indexed_and_answered_then_removed(engine, tmp_path: Path) -> 
     broken.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n")
     status = tab.on_upload([str(broken)], "tr", None, progress=lambda *a, **k: None)[0]
     assert strings.text("tr", "docs_err_unread", detail="")[:30] in status and "kırık.pdf" in status
+    assert "yarım kalmış PDF" in status and "truncated" not in status  # the reason too, in Turkish
+    from ui.documents_tab import table_html
+
+    rows = document_rows(tab.holder.engine)
+    assert "yarım kalmış PDF" in table_html(rows, "tr") and "truncated PDF" in table_html(rows, "en")
     library = remove_file(tab.holder.engine, "kırık.pdf")
     assert {r.name for r in document_rows(library)} >= {"zümrüt vadisi.md"}
 
