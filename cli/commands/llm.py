@@ -20,7 +20,8 @@ def command() -> None:
               help="A GGUF model file (e.g. a small instruct model).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
               help="Loopback port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 256), default=None, help="CPU threads [default: up to 4].")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="CPU threads [default: every core but one, at most 4].")
 @click.option("--context", type=click.IntRange(512, 131072), default=8192, show_default=True,
               help="Context size in tokens (passages + question + answer).")
 def serve(gguf: Path, port: int, threads: int | None, context: int) -> None:

@@ -33,6 +33,21 @@ class LocalServer:
         self.handle = None
 
 
+# More threads than this rarely speed up a small model's generation on a CPU.
+MAX_DEFAULT_THREADS = 4
+
+
+def default_threads(cores: int | None = None) -> int:
+    """llama.cpp threads when none are given: every core but one, at most :data:`MAX_DEFAULT_THREADS`.
+
+    The core left free is for report-qa itself (embedding questions, validating answers) on the
+    same machine: llama.cpp's threads wait on each other, so one busy core slows them all (measured
+    with SmolLM2 on 2 cores: 2 threads beside another job gave about 1 token/s, 1 thread 35).
+    """
+    available = cores if cores is not None else (os.cpu_count() or 1)
+    return max(1, min(MAX_DEFAULT_THREADS, available - 1))
+
+
 def start_llama_server(gguf: Path, port: int | None = None, *, threads: int | None = None,
                        context: int = CONTEXT_TOKENS, verbosity: int = 0) -> LocalServer:
     """Load ``gguf`` and serve it on ``127.0.0.1:port`` (a free port when None).
@@ -60,7 +75,7 @@ def start_llama_server(gguf: Path, port: int | None = None, *, threads: int | No
     params.port = port
     params.n_ctx = context
     params.n_parallel = 1
-    params.cpuparams.n_threads = threads or max(1, min(4, os.cpu_count() or 1))
+    params.cpuparams.n_threads = threads or default_threads()
     params.warmup = False
     params.verbosity = verbosity
     try:
