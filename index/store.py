@@ -15,6 +15,11 @@ A build is written into a temporary folder and renamed to ``builds/<id>``, then 
 ``current`` symlink is replaced (``index.atomic``): a killed build never touches the index
 in use. The next build (under the lock) removes whatever a killed one left behind.
 
+A backend whose type implements ``UpdatableBackendType`` (``milvus``: its data lives in a
+server) is not rebuilt for a changed corpus: it is handed the current build and the changed
+documents and changes only those (see ``index.backends.milvus_build`` for how it stays safe to
+kill); the new build folder then records the result and is swapped in as above.
+
 The manifest (``index.manifest``) is JSON and nothing is unpickled. Every file's sha256 is
 in the manifest and checked before anything is loaded; the manifest has its own checksum. An
 index built from another corpus, model, chunker setting, backend or format is never used:
