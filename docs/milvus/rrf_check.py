@@ -4,8 +4,8 @@ Run from the repository root after indexing with the milvus backend (docs/milvus
 
     REPORT_QA_BACKEND=milvus REPORT_QA_MILVUS_URI=/tmp/x.db python docs/milvus/rrf_check.py
 
-It reads the backend's collection and BM25 weights through private attributes: it is a
-measurement, not part of report-qa.
+It reads the backend's collection and BM25 weights through its internals (``MilvusBackend.state``
+and private attributes): it is a measurement, not part of report-qa.
 """
 
 from collections.abc import Callable
@@ -56,13 +56,13 @@ def ours_two_signals(text: str) -> list[int]:
 def milvus_rrf(text: str) -> list[int]:
     vector = engine.retriever.embed(text).vector.tolist()
     requests = [AnnSearchRequest([vector], "vector", {"metric_type": "IP"}, limit=backend.size)]
-    sparse = backend._bm25.query(analyze(text))  # type: ignore[attr-defined]
+    sparse = backend.state.bm25.query(analyze(text))  # type: ignore[attr-defined]
     if sparse:
         requests.append(AnnSearchRequest([sparse], "bm25", {"metric_type": "IP"}, limit=backend.size))
     hits = backend._client.hybrid_search(  # type: ignore[attr-defined]
         backend._passage_collection, requests, RRFRanker(settings.rrf_k), limit=10, output_fields=["id"]  # type: ignore[attr-defined]
     )[0]
-    return [int(hit["id"]) for hit in hits]
+    return [backend.state.rows[int(hit["id"])] for hit in hits]  # type: ignore[attr-defined]  # Milvus ids -> rows
 
 
 print("ours, dense + sentence + BM25, weights 1/1/0.5:", metrics(ours))
