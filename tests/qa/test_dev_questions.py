@@ -84,3 +84,39 @@ def test_split_is_deterministic_keeps_pairs_together_and_covers_both_sides():
     assert [q.split for q in load_question_files(dev_question_paths())] == [q.split for q in questions]
     with pytest.raises(ValueError, match="unknown split"):
         select_split(questions, "train")
+
+
+DEV3 = DEV.parent / "dev_questions_3.jsonl"
+
+
+def test_third_set_spans_are_in_the_report_and_sizes_hold(report, passages):
+    """The third set, written blind from the report: ≥100 questions, ≥35 en / ≥25 tr answerable,
+    ≥40 near-miss (≥18 per language), ≥10 off-topic, every section covered, ids unique across sets."""
+    questions = [json.loads(line) for line in DEV3.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(questions) >= 100
+    earlier = {json.loads(line)["id"] for path in (DEV, DEV2)
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    ids = [q["id"] for q in questions]
+    assert len(set(ids)) == len(ids) and not set(ids) & earlier
+    text = _norm(report.text)
+    normed = [(p, _norm(p.text)) for p in passages]
+    sections: set[str] = set()
+    for q in questions:
+        assert q["lang"] in ("tr", "en") and q["question"].strip()
+        assert bool(q["evidence"]) == q["answerable"], q["id"]
+        for span in q["evidence"]:
+            assert _norm(span) in text, (q["id"], span)
+            holders = [p for p, body in normed if _norm(span) in body]
+            assert len(holders) == 1, (q["id"], span, [p.chunk_id for p in holders])
+            sections.add(holders[0].section)
+    assert sections == {p.section for p in passages}
+    answerable = Counter(q["lang"] for q in questions if q["answerable"])
+    assert answerable["en"] >= 35 and answerable["tr"] >= 25
+    near_miss = Counter(q["lang"] for q in questions if q["kind"] == "not-in-report")
+    assert sum(near_miss.values()) >= 40 and near_miss["tr"] >= 18 and near_miss["en"] >= 18
+    assert sum(1 for q in questions if q["kind"] == "off-topic") >= 10
+    by_id = {q["id"]: q for q in questions}
+    for q in questions:
+        if "pair" in q:
+            other = by_id[q["pair"]]
+            assert other["pair"] == q["id"] and other["lang"] != q["lang"], q["id"]
