@@ -42,9 +42,10 @@ def default_questions_path() -> Path:
 
 
 def dev_question_paths() -> tuple[Path, ...]:
-    """Every shipped dev question file: the first set and the second, written for issue 11."""
+    """Every shipped dev question file: the first set, the second (written for issue 11) and the
+    third (written blind, to make both splits big enough to rank changes)."""
     data = default_questions_path().parent
-    return (data / "dev_questions.jsonl", data / "dev_questions_2.jsonl")
+    return tuple(data / name for name in ("dev_questions.jsonl", "dev_questions_2.jsonl", "dev_questions_3.jsonl"))
 
 
 class QuestionFileError(ReportQAError, ValueError):
