@@ -37,8 +37,11 @@ from qa.evaluation.questions import (
 from qa.evaluation.runner import embed_queries
 from qa.language import answer_language
 
-# The share of answerable tune questions that must stay answered after both decisions.
-KEEP_ANSWERED = 0.95
+# The share of answerable tune questions that must stay answered after both decisions. Chosen by
+# grouped cross-validation on tune (three dev files): the largest near-miss share declined whose
+# cross-validated answered share stays at or above issue 11's 0.92 target (0.95 → 0.941 answered,
+# 0.481 declined; 0.93 → 0.927, 0.594; 0.92 → 0.917, 0.604).
+KEEP_ANSWERED = 0.93
 OFF_TOPIC_KIND = "off-topic"
 # Weights tried, per language, for "closer to the report than to everyday questions" in the
 # off-topic score.

@@ -14,17 +14,18 @@ from cli.context import UserError, common_options, emit, load_engine, message, s
 @common_options
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="Labelled questions (JSONL) [default: every shipped dev question file].")
-@click.option("--keep", type=click.FloatRange(0.5, 1.0), default=0.95, show_default=True,
-              help="Share of answerable tune questions that must stay answered.")
+@click.option("--keep", type=click.FloatRange(0.5, 1.0), default=None,
+              help="Share of answerable tune questions that must stay answered [default: 0.93, "
+                   "qa.calibration.KEEP_ANSWERED, chosen by cross-validation on tune].")
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the fitted answerability model (JSON) here; point REPORT_QA_ANSWERABILITY_MODEL at it.")
 def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
-            questions: Path | None, keep: float, out_file: Path | None) -> None:
+            questions: Path | None, keep: float | None, out_file: Path | None) -> None:
     """Fit the off-topic thresholds and the answerability model on the tune split; print both splits' figures.
 
     Only the tune split is fitted on: the "test" figures are out of sample.
     """
-    from qa.calibration import calibrate
+    from qa.calibration import KEEP_ANSWERED, calibrate
     from qa.evaluation import dev_question_paths, load_question_files, load_questions
 
     settings = settings_from(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
@@ -33,7 +34,7 @@ def command(corpus_dir: Path | None, index_dir: Path | None, model: str | None,
         load_questions(questions) if questions else load_question_files(dev_question_paths())
     engine = load_engine(settings)
     with user_errors():
-        result = calibrate(engine, questions, keep)
+        result = calibrate(engine, questions, KEEP_ANSWERED if keep is None else keep)
     if out_file:
         try:
             result.model.save(out_file)

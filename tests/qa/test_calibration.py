@@ -13,7 +13,7 @@ from qa.answerability import AnswerabilityModel, default_model_path
 from qa.answerers import AnswerRequest
 from qa.calibration import calibrate
 from qa.cross_validation import L2_GRID
-from qa.evaluation import QuestionFileError
+from qa.evaluation import QuestionFileError, dev_question_paths
 from qa.settings import Settings
 
 GOOD = {"id": "tr-1", "lang": "tr", "question": "Protokol ne zaman imzalandı?",
@@ -46,13 +46,25 @@ def test_the_dev_set_gives_the_shipped_thresholds_and_model(engine):
     assert result.model == AnswerabilityModel.load(default_model_path())
     # Issue 11 part 2: the regularisation is chosen by grouped cross-validation inside tune.
     assert result.l2 in L2_GRID and result.cv is not None
-    assert result.cv.answered >= 0.92 and result.cv.declined >= 0.7
+    # Floors of the three-file set (the third file, written blind, holds harder near-miss questions:
+    # measured CV 0.927 answered / 0.594 declined, test near-miss 0.40 tr / 0.41 en).
+    assert result.cv.answered >= 0.92 and result.cv.declined >= 0.55
     for lang in ("tr", "en"):
-        assert result.counts["tune"][lang]["answerable"] > 30 and result.counts["test"][lang]["answerable"] > 30
+        assert result.counts["tune"][lang]["answerable"] > 50 and result.counts["test"][lang]["answerable"] > 50
         test = result.declined["test"][lang]
         assert test["off-topic"] == 1.0
         assert test["answerable"] <= 0.08
-        assert test["not-in-report"] >= 0.5
+        assert test["not-in-report"] >= 0.35
+
+
+def test_the_earlier_floors_still_hold_on_the_question_files_they_were_set_on(engine):
+    """The floors set on the first two dev files are not lowered: fitted on those files' tune split
+    as before, the model still meets them on their test split."""
+    result = calibrate(engine, dev_question_paths()[:2])
+    assert result.cv is not None and result.cv.answered >= 0.92 and result.cv.declined >= 0.7
+    for lang in ("tr", "en"):
+        test = result.declined["test"][lang]
+        assert test["off-topic"] == 1.0 and test["answerable"] <= 0.08 and test["not-in-report"] >= 0.5
 
 
 class _ParaphrasingAnswerer:
