@@ -4,14 +4,16 @@ Layout under ``index_dir/docs/<key>/``::
 
     meta.json        the document's name, title, type, pages, notes, text sha256, counts, file checksums
     passages.jsonl   its passages (JSON, as in a build)
-    vectors.npz      its passage and sentence vectors (``allow_pickle=False``)
+    vectors.npz      its passage, sentence and sentence-window vectors (``allow_pickle=False``;
+                     keys ``passages``, ``sentences``, ``windows``)
 
 ``<key>`` is the sha256 of everything that decides the part's content: the file's path in the
 corpus, the sha256 of its bytes, the reader's name and version, the chunker settings (with the
 chunking algorithm version) and the embedding model's fingerprint. A part never changes once
 written: it is written into a temporary sibling and renamed into place (``index.atomic``), and
 its files' checksums are checked when it is read back, so a killed update leaves at most an
-unused temporary folder, and a damaged part is simply made again.
+unused temporary folder, and a damaged part is simply made again. So is a part stored before
+window vectors existed (no ``windows`` key): it is read and embedded again, like a changed file.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class DocumentPart:
     passages: list[Passage]
     passage_vectors: Vectors
     sentence_vectors: Vectors
+    window_vectors: Vectors  # one per sentence: the sentence with the next one (``Passage.windows``)
 
     @property
     def name(self) -> str:
@@ -76,12 +79,17 @@ def load_part(index_dir: Path, key: str) -> DocumentPart | None:
         with np.load(folder / "vectors.npz", allow_pickle=False) as data:
             passage_vectors = data["passages"].astype(np.float32)
             sentence_vectors = data["sentences"].astype(np.float32)
-        if len(passage_vectors) != len(passages) or len(sentence_vectors) != sum(len(p.sentences) for p in passages):
+            if "windows" not in data.files:
+                log.info("cached part %s of the index has no window vectors; it will be made again", key[:12])
+                return None
+            window_vectors = data["windows"].astype(np.float32)
+        n_sentences = sum(len(p.sentences) for p in passages)
+        if len(passage_vectors) != len(passages) or {len(sentence_vectors), len(window_vectors)} != {n_sentences}:
             raise ValueError("vector counts do not match the passages")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("cached part %s of the index is damaged (%s); it will be made again", key[:12], exc)
         return None
-    return DocumentPart(key, meta, passages, passage_vectors, sentence_vectors)
+    return DocumentPart(key, meta, passages, passage_vectors, sentence_vectors, window_vectors)
 
 
 def save_part(index_dir: Path, part: DocumentPart) -> None:
@@ -93,7 +101,8 @@ def save_part(index_dir: Path, part: DocumentPart) -> None:
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
             for passage in part.passages:
                 fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
-        np.savez(tmp / "vectors.npz", passages=part.passage_vectors, sentences=part.sentence_vectors)
+        np.savez(tmp / "vectors.npz", passages=part.passage_vectors, sentences=part.sentence_vectors,
+                 windows=part.window_vectors)
         files = {name: sha256_file(tmp / name) for name in _FILES}
         (tmp / "meta.json").write_text(json.dumps({**part.meta, "files": files}, ensure_ascii=False), encoding="utf-8")
 

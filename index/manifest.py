@@ -24,7 +24,8 @@ from index.embedding import Embedder
 from index.errors import CorruptIndexError, IndexStoreError
 from index.vectors import EXACT_MAX_VECTORS
 
-FORMAT_VERSION = 2
+# 3: builds hold sentence-window vectors (``Passage.windows``); older builds lack them and are rebuilt.
+FORMAT_VERSION = 3
 # Manifests written before backends were named hold FAISS builds.
 _MANIFEST_DEFAULTS = {"backend": "faiss"}
 _LIBRARIES = (

@@ -254,10 +254,12 @@ def _build_locked(
     dimension = embedder.dimension
     passage_vectors = np.concatenate([part.passage_vectors for part in parts]).reshape(-1, dimension)
     sentence_vectors = np.concatenate([part.sentence_vectors for part in parts]).reshape(-1, dimension)
+    window_vectors = np.concatenate([part.window_vectors for part in parts]).reshape(-1, dimension)
+    vectors = (passage_vectors, sentence_vectors, window_vectors)
     changed = frozenset(gathered.fresh)
-    backend = _updated(config, kind, wanted, passages, passage_vectors, sentence_vectors, changed) if reuse else None
+    backend = _updated(config, kind, wanted, passages, vectors, changed) if reuse else None
     if backend is None:
-        backend = kind.build(passages, passage_vectors, sentence_vectors, exact_max=config.exact_max)
+        backend = kind.build(passages, *vectors, exact_max=config.exact_max)
     builds = config.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -294,10 +296,11 @@ def _build_locked(
 
 def _updated(
     config: IndexConfig, kind: BackendType, wanted: dict[str, Any], passages: list[Passage],
-    passage_vectors: Vectors, sentence_vectors: Vectors, changed: frozenset[str],
+    vectors: tuple[Vectors, Vectors, Vectors], changed: frozenset[str],
 ) -> SearchBackend | None:
     """The current build changed by document, when its backend can do that and it was made with
-    the same model, chunker and backend (only the corpus differs); None: build anew."""
+    the same model, chunker and backend (only the corpus differs); None: build anew. ``vectors``:
+    the passage, sentence and window vectors, as ``BackendType.build`` takes them."""
     previous = current_build(config.index_dir)
     if previous is None or not updates_in_place(kind):
         return None
@@ -307,9 +310,7 @@ def _updated(
         reason = stale_reason(manifest, {key: value for key, value in wanted.items() if key != "corpus_sha256"})
         if reason is not None:
             raise StaleIndexError(reason)
-        return kind.update(
-            previous, passages, passage_vectors, sentence_vectors, changed=changed, exact_max=config.exact_max
-        )
+        return kind.update(previous, passages, *vectors, changed=changed, exact_max=config.exact_max)
     except (StaleIndexError, CorruptIndexError) as exc:
         log.info("building the index anew, not updating it: %s", exc)
         return None

@@ -112,10 +112,13 @@ def gather(
     new = [slot for slot in slots if isinstance(slot, tuple)]
     texts = [p.embed_text for *_, passages in new for p in passages]
     sentences = [s.text for *_, passages in new for p in passages for s in p.sentences]
+    windows = [w for *_, passages in new for p in passages for w in p.windows]
     if texts:
-        on_stage(f"embedding {len(texts)} passages and {len(sentences)} sentences of {len(new)} new or changed files")
+        on_stage(f"embedding {len(texts)} passages and {len(sentences)} sentences (alone and with the next one) "
+                 f"of {len(new)} new or changed files")
     passage_vectors = embedder.encode_documents(texts, show_progress=show_progress)
     sentence_vectors = embedder.encode_documents(sentences, show_progress=show_progress)
+    window_vectors = embedder.encode_documents(windows, show_progress=show_progress)
     out.timings["embed_s"] = time.perf_counter() - t0
 
     made: dict[str, DocumentPart] = {}
@@ -128,6 +131,7 @@ def gather(
             passages,
             np.ascontiguousarray(passage_vectors[p_at : p_at + len(passages)]),
             np.ascontiguousarray(sentence_vectors[s_at : s_at + n_sent]),
+            np.ascontiguousarray(window_vectors[s_at : s_at + n_sent]),
         )
         p_at += len(passages)
         s_at += n_sent

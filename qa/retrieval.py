@@ -1,6 +1,7 @@
-"""Retrieval over a search backend: dense, BM25, and their weighted reciprocal-rank fusion.
+"""Retrieval over a search backend: dense, sentence, sentence-window, BM25, and their weighted
+reciprocal-rank fusion.
 
-The backend (``index.backends``) answers the three searches; which of them a retrieval mode
+The backend (``index.backends``) answers the four searches; which of them a retrieval mode
 uses, and how they are fused, is decided here, so rankings are the same whichever backend runs.
 """
 
@@ -23,13 +24,13 @@ from qa.settings import Settings
 
 # Each ranking contributes its best this-many candidates to the fusion.
 FUSION_DEPTH = 50
-# Sentences searched per fusion candidate: a passage has several, and the best of each
-# passage counts.
+# Sentences (and sentence windows) searched per fusion candidate: a passage has several, and
+# the best of each passage counts.
 SENTENCES_PER_CANDIDATE = 4
 
 # The signals each mode ranks by: one signal is used as it is, several are fused.
 _SIGNALS: dict[RetrievalMode, tuple[str, ...]] = {
-    RetrievalMode.HYBRID: ("dense", "sentence", "bm25"),
+    RetrievalMode.HYBRID: ("dense", "sentence", "bm25", "window"),
     RetrievalMode.DENSE: ("dense",),
     RetrievalMode.BM25: ("bm25",),
 }
@@ -46,6 +47,7 @@ class Hit:
     dense: float | None = None
     sentence: float | None = None
     bm25: float | None = None
+    window: float | None = None  # the passage's best sentence-window cosine (hybrid, when searched)
 
     def to_json(self) -> dict[str, object]:
         p = self.passage
@@ -111,6 +113,7 @@ class Retriever:
             "dense": lambda: self.backend.dense(query.vector, depth, docs),
             "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
             "bm25": lambda: self.backend.lexical(query.text, depth, docs),
+            "window": lambda: self.backend.windows(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
         }
 
     def search(
@@ -124,19 +127,21 @@ class Retriever:
         from the documents ``docs`` only when given (names as in ``Passage.doc``).
 
         The fusion weights depend on the question's language (``Settings.fusion_weights``):
-        English questions, matched across languages, lean on the dense sentence match.
+        English questions, matched across languages, lean on the dense sentence match. A signal
+        whose weight is 0 is not searched at all (by default: the window search for English).
         """
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))
         s = self.settings
         fusion = s.fusion_weights(detect_language(query.text)) if len(names) > 1 else None
         searches = self._signals(query, depth, docs)
-        scores = {name: searches[name]() for name in names}
         if fusion is None:
+            scores = {name: searches[name]() for name in names}
             fused = scores[names[0]]
         else:
-            weights = {"dense": fusion.dense, "sentence": fusion.sentence, "bm25": fusion.bm25}
-            fused = _rrf([(scores[name], weights[name]) for name in names], s.rrf_k)
+            weights = fusion._asdict()
+            scores = {name: searches[name]() for name in names if weights[name] > 0}
+            fused = _rrf([(scores[name], weights[name]) for name in scores], s.rrf_k)
         order = sorted(fused, key=lambda row: (-fused[row], row))[:k]
         passages = self.backend.passages
         return [
@@ -148,6 +153,7 @@ class Retriever:
                 dense=scores.get("dense", {}).get(row),
                 sentence=scores.get("sentence", {}).get(row),
                 bm25=scores.get("bm25", {}).get(row),
+                window=scores.get("window", {}).get(row),
             )
             for rank, row in enumerate(order, start=1)
         ]

@@ -1,7 +1,8 @@
 """The search-backend seam: what retrieval and answering need from a built index.
 
-A backend holds the passages, their vectors, their sentences' vectors and a lexical (BM25)
-index, and answers the three searches that ``qa.retrieval`` fuses. Passages are addressed by
+A backend holds the passages, their vectors, their sentences' vectors, their sentence windows'
+vectors (a sentence with the next one of its passage: ``Passage.windows``, one per sentence) and
+a lexical (BM25) index, and answers the four searches that ``qa.retrieval`` fuses. Passages are addressed by
 **row**: the position of the passage in :attr:`SearchBackend.passages`. Rows are plain ints
 so that fusion, tie-breaking and answers are the same whichever backend runs.
 
@@ -77,7 +78,7 @@ class BackendDescription(TypedDict):
 
 @runtime_checkable
 class SearchBackend(Protocol):
-    """Dense, sentence and lexical search over one set of passages.
+    """Dense, sentence, window and lexical search over one set of passages.
 
     Every search returns ``{row: score}`` for at most ``k`` rows, higher scores better; ``k``
     must be at least 1 and may exceed what there is.
@@ -111,6 +112,11 @@ class SearchBackend(Protocol):
     def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
         """The passages owning the ``k`` sentences most similar to ``vector``, each scored by
         its best one (so at most ``k`` passages, usually fewer), among those of ``docs``."""
+        ...
+
+    def windows(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        """As :meth:`sentences`, over the passages' sentence windows (``Passage.windows``): the
+        passages owning the ``k`` windows most similar to ``vector``, each scored by its best one."""
         ...
 
     def lexical(self, text: str, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
@@ -157,10 +163,12 @@ class BackendType(Protocol):
         ...
 
     def build(
-        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
+        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors,
+        window_vectors: Vectors, *, exact_max: int,
     ) -> SearchBackend:
-        """A backend over ``passages``; ``sentence_vectors`` has one row per sentence, passage by
-        passage. Above ``exact_max`` vectors a backend may search approximately.
+        """A backend over ``passages``; ``sentence_vectors`` and ``window_vectors`` have one row per
+        sentence (its window's, for the latter), passage by passage. Above ``exact_max`` vectors a
+        backend may search approximately.
 
         Raises:
             ValueError: the vector counts or shapes do not match the passages.
@@ -181,8 +189,8 @@ class UpdatableBackendType(BackendType, Protocol):
     """A :class:`BackendType` that can change a saved index by document instead of rebuilding it."""
 
     def update(
-        self, folder: Path, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *,
-        changed: frozenset[str], exact_max: int,
+        self, folder: Path, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors,
+        window_vectors: Vectors, *, changed: frozenset[str], exact_max: int,
     ) -> SearchBackend:
         """The index saved in ``folder``, changed to hold exactly ``passages`` (with their vectors,
         as for :meth:`BackendType.build`), searching as a fresh build of them would.
@@ -203,17 +211,22 @@ def updates_in_place(kind: BackendType) -> TypeGuard[UpdatableBackendType]:
     return isinstance(kind, UpdatableBackendType)
 
 
-def check_vector_counts(passages: Sequence[Passage], passage_vectors: Vectors, sentence_vectors: Vectors) -> None:
-    """Refuse vectors that do not match the passages one to one (passages, then their sentences).
+def check_vector_counts(
+    passages: Sequence[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, window_vectors: Vectors
+) -> None:
+    """Refuse vectors that do not match the passages one to one (passages, then their sentences,
+    then their sentences' windows).
 
     Raises:
         ValueError: the counts differ.
     """
     n_sentences = sum(len(p.sentences) for p in passages)
-    if len(passage_vectors) != len(passages) or len(sentence_vectors) != n_sentences:
+    if len(passage_vectors) != len(passages) or n_sentences != len(sentence_vectors) or (
+        n_sentences != len(window_vectors)
+    ):
         raise ValueError(
-            f"{len(passage_vectors)} passage and {len(sentence_vectors)} sentence vectors for "
-            f"{len(passages)} passages with {n_sentences} sentences"
+            f"{len(passage_vectors)} passage, {len(sentence_vectors)} sentence and {len(window_vectors)} window "
+            f"vectors for {len(passages)} passages with {n_sentences} sentences"
         )
 
 

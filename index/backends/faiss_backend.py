@@ -5,6 +5,7 @@ Files of a saved build::
     passages.jsonl   passages with sentences and offsets, in row order
     passages.faiss   passage vectors (FAISS's own format; row = passage row)
     sentences.faiss  sentence vectors, passage by passage, for answer selection
+    windows.faiss    sentence-window vectors (``Passage.windows``), one per sentence, same order
     centroid.npy     normalised mean passage vector, for abstention
     bm25/            bm25s's npy/JSON files
 
@@ -44,13 +45,16 @@ class FaissBackend:
     """
 
     name: ClassVar[str] = "faiss"
-    files: ClassVar[tuple[str, ...]] = ("passages.jsonl", "passages.faiss", "sentences.faiss", "centroid.npy")
+    files: ClassVar[tuple[str, ...]] = (
+        "passages.jsonl", "passages.faiss", "sentences.faiss", "windows.faiss", "centroid.npy"
+    )
 
     def __init__(
         self,
         passages: list[Passage],
         passage_index: faiss.Index,
         sentence_index: faiss.Index,
+        window_index: faiss.Index,
         bm25: BM25Index,
         centroid: Vectors,
         location: Path | None = None,
@@ -58,6 +62,7 @@ class FaissBackend:
         self._passages = passages
         self._passage_index = passage_index
         self._sentence_index = sentence_index
+        self._window_index = window_index  # one window per sentence: same rows as the sentences
         self._bm25 = bm25
         self._centroid = centroid
         self._location = location
@@ -74,13 +79,15 @@ class FaissBackend:
 
     @classmethod
     def build(
-        cls, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
+        cls, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors,
+        window_vectors: Vectors, *, exact_max: int,
     ) -> FaissBackend:
-        check_vector_counts(passages, passage_vectors, sentence_vectors)
+        check_vector_counts(passages, passage_vectors, sentence_vectors, window_vectors)
         return cls(
             list(passages),
             build_vector_index(passage_vectors, exact_max=exact_max),
             build_vector_index(sentence_vectors, exact_max=exact_max),
+            build_vector_index(window_vectors, exact_max=exact_max),
             BM25Index.build([p.embed_text for p in passages]),
             normalised_centroid(passage_vectors),
         )
@@ -91,6 +98,7 @@ class FaissBackend:
                 fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
         save_vector_index(self._passage_index, folder / "passages.faiss")
         save_vector_index(self._sentence_index, folder / "sentences.faiss")
+        save_vector_index(self._window_index, folder / "windows.faiss")
         np.save(folder / "centroid.npy", self._centroid, allow_pickle=False)
         (folder / "bm25").mkdir()
         self._bm25.save(folder / "bm25")
@@ -103,16 +111,17 @@ class FaissBackend:
                 passages = [Passage.from_dict(json.loads(line)) for line in fh]
             passage_index = load_vector_index(folder / "passages.faiss")
             sentence_index = load_vector_index(folder / "sentences.faiss")
+            window_index = load_vector_index(folder / "windows.faiss")
             bm25 = BM25Index.load(folder / "bm25", len(passages))
             centroid = np.load(folder / "centroid.npy", allow_pickle=False)
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             raise CorruptIndexError(f"index in {folder} cannot be read: {exc}") from exc
         n_sentences = sum(len(p.sentences) for p in passages)
-        if passage_index.ntotal != len(passages) or sentence_index.ntotal != n_sentences:
+        if passage_index.ntotal != len(passages) or {sentence_index.ntotal, window_index.ntotal} != {n_sentences}:
             raise CorruptIndexError(f"index in {folder} has vector counts that do not match its passages")
-        if centroid.ndim != 1 or len({passage_index.d, sentence_index.d, len(centroid)}) != 1:
+        if centroid.ndim != 1 or len({passage_index.d, sentence_index.d, window_index.d, len(centroid)}) != 1:
             raise CorruptIndexError(f"index in {folder} has vectors of different dimensions")
-        return cls(passages, passage_index, sentence_index, bm25, centroid, folder)
+        return cls(passages, passage_index, sentence_index, window_index, bm25, centroid, folder)
 
     # --------------------------------------------------------------- the SearchBackend protocol
 
@@ -147,12 +156,21 @@ class FaissBackend:
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
     def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        return self._best_per_passage(self._sentence_index, vector, k, docs)
+
+    def windows(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        return self._best_per_passage(self._window_index, vector, k, docs)
+
+    def _best_per_passage(
+        self, index: faiss.Index, vector: Vectors, k: int, docs: frozenset[str] | None
+    ) -> dict[int, float]:
+        """The passages owning the ``k`` best of ``index``'s per-sentence vectors, by their best one."""
         _check_k(k)
         rows = self._rows(docs)
         sentence_ids = None if rows is None else np.flatnonzero(np.isin(self._sentence_passage, rows))
         if sentence_ids is not None and not len(sentence_ids):
             return {}
-        scores, ids = vectors.search(self._sentence_index, vector[None, :], k, sentence_ids)
+        scores, ids = vectors.search(index, vector[None, :], k, sentence_ids)
         best: dict[int, float] = {}
         for i, s in zip(ids[0], scores[0], strict=True):
             if i < 0:

@@ -8,7 +8,8 @@ searches them.
 
 Two collections hold one index: ``<prefix>_<build>_p`` (one entity per passage: its id as
 primary key, document, the passage as JSON, its dense vector, its BM25 terms and their sparse
-BM25 weights) and ``<prefix>_<build>_s`` (one per sentence: its vector and its passage's id
+BM25 weights) and ``<prefix>_<build>_s`` (one per sentence: its vector ``vector``, its window's
+vector ``wvector`` (the sentence with the next one, ``Passage.windows``) and its passage's id
 ``pid``). A passage's id is not its row: an update deletes and inserts passages in place, so
 ids have gaps and new ones come after the old, while rows stay ``0 .. size - 1`` in the
 store's passage order (the same as the ``faiss`` backend's). :class:`MilvusState` holds the
@@ -150,9 +151,16 @@ class MilvusBackend:
         return self._by_row((as_int(hit["id"]), as_float(hit["distance"])) for hit in hits)
 
     def sentences(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
-        hits = self._search(
-            self._sentence_collection, vector.tolist(), "vector", _check_k(k), "IP", ["pid"], docs=docs
-        )
+        return self._best_per_passage("vector", vector, k, docs)
+
+    def windows(self, vector: Vectors, k: int, docs: frozenset[str] | None = None) -> dict[int, float]:
+        return self._best_per_passage("wvector", vector, k, docs)
+
+    def _best_per_passage(
+        self, field: str, vector: Vectors, k: int, docs: frozenset[str] | None
+    ) -> dict[int, float]:
+        """The passages owning the ``k`` best sentence-collection vectors of ``field``, by their best one."""
+        hits = self._search(self._sentence_collection, vector.tolist(), field, _check_k(k), "IP", ["pid"], docs=docs)
         best: dict[int, float] = {}
         for pid, score in ((as_int(cast(Entity, hit["entity"])["pid"]), as_float(hit["distance"])) for hit in hits):
             row = self.state.rows.get(pid)
@@ -213,7 +221,7 @@ class MilvusBackend:
         params: dict[str, object] = {"metric_type": metric}
         # Both collections carry the passage's document name: --doc is a filter on it.
         where = f"doc in {json.dumps(sorted(docs), ensure_ascii=False)}" if docs is not None else ""
-        if field == "vector":
+        if field != "bm25":  # a dense vector field: IVF probes as the faiss backend uses
             params["params"] = {"nprobe": self._nprobe(collection)}
         return self._call(lambda: list(self._client.search(
             collection, data=[data], anns_field=field, limit=limit, output_fields=fields or ["id"],

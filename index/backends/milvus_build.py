@@ -94,9 +94,10 @@ class MilvusType:
         connect(self.options)
 
     def build(
-        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *, exact_max: int
+        self, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors,
+        window_vectors: Vectors, *, exact_max: int,
     ) -> MilvusBackend:
-        check_vector_counts(passages, passage_vectors, sentence_vectors)
+        check_vector_counts(passages, passage_vectors, sentence_vectors, window_vectors)
         client = connect(self.options)
         build = _new_build_id()
         names = (f"{self.options.milvus_prefix}_{build}_p", f"{self.options.milvus_prefix}_{build}_s")
@@ -112,8 +113,10 @@ class MilvusType:
                               properties=self._properties(state))
             insert_entities(client, names[0], _passage_entities(state, range(len(passages)), passage_vectors))
             create_collection(client, names[1], state.dimension, n_sentences, exact_max, lexical=False,
-                              properties={_BUILD_PROPERTY: build})
-            insert_entities(client, names[1], _sentence_entities(state, range(len(passages)), sentence_vectors, 0))
+                              properties={_BUILD_PROPERTY: build}, windows=True)
+            insert_entities(client, names[1], _sentence_entities(
+                state, range(len(passages)), (sentence_vectors, window_vectors), 0
+            ))
         return MilvusBackend(client, self.options, state)
 
     def load(self, folder: Path) -> MilvusBackend:
@@ -144,6 +147,8 @@ class MilvusType:
                 if alias_target(client, alias) != name:
                     raise StaleIndexError(f"Milvus alias {alias} now names another build (from another index?)")
                 client.load_collection(name)
+            if _vector_dimension(client, names[1], "wvector") != dim:
+                raise StaleIndexError(f"Milvus collection {names[1]} has no window vectors of dimension {dim}")
             centroid = np.asarray(json.loads(_property(client, names[0], _CENTROID_PROPERTY)), dtype=np.float32)
             passages, terms = read_passages(client, names[0], ids)
         if centroid.shape != (dim,):
@@ -160,22 +165,22 @@ class MilvusType:
         return MilvusBackend(client, self.options, state)
 
     def update(
-        self, folder: Path, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors, *,
-        changed: frozenset[str], exact_max: int,
+        self, folder: Path, passages: list[Passage], passage_vectors: Vectors, sentence_vectors: Vectors,
+        window_vectors: Vectors, *, changed: frozenset[str], exact_max: int,
     ) -> MilvusBackend:
         """The index saved in ``folder`` changed in place to hold exactly ``passages`` (see the module docstring).
 
         Raises:
             StaleIndexError, CorruptIndexError: the saved index cannot be updated (the store builds anew).
         """
-        check_vector_counts(passages, passage_vectors, sentence_vectors)
+        check_vector_counts(passages, passage_vectors, sentence_vectors, window_vectors)
         old = self.load(folder).state
         kept = _kept_documents(old, passages, changed)
         terms = [analyze(p.embed_text) for p in passages]
         reason = _rebuild_reason(old, passages, terms, kept, exact_max)
         if reason is not None:
             log.info("building new Milvus collections instead of updating: %s", reason)
-            return self.build(passages, passage_vectors, sentence_vectors, exact_max=exact_max)
+            return self.build(passages, passage_vectors, sentence_vectors, window_vectors, exact_max=exact_max)
 
         old_rows = _rows_by_document(old.passages)
         fresh = [row for row, p in enumerate(passages) if p.doc not in kept]
@@ -200,7 +205,9 @@ class MilvusType:
             for name in old.names:  # an update killed from here on is refused when loaded
                 client.alter_collection_properties(name, properties={_BUILD_PROPERTY: f"updating_{state.build}"})
             insert_entities(client, old.names[0], _passage_entities(state, fresh, passage_vectors))
-            insert_entities(client, old.names[1], _sentence_entities(state, fresh, sentence_vectors, next_sentence))
+            insert_entities(client, old.names[1], _sentence_entities(
+                state, fresh, (sentence_vectors, window_vectors), next_sentence
+            ))
             delete_ids(client, old.names, gone)
             for name in old.names:
                 client.flush(name)
@@ -216,6 +223,14 @@ class MilvusType:
 
 def _property(client: MilvusClient, collection: str, key: str) -> str:
     return str(client.describe_collection(collection).get("properties", {}).get(key, ""))
+
+
+def _vector_dimension(client: MilvusClient, collection: str, field: str) -> int | None:
+    """The dimension of ``collection``'s vector field ``field`` (None: it has no such field)."""
+    for spec in client.describe_collection(collection).get("fields", []):
+        if spec.get("name") == field:
+            return int(spec.get("params", {}).get("dim", -1))
+    return None
 
 
 def _rows_by_document(passages: Sequence[Passage]) -> dict[str, list[int]]:
@@ -263,12 +278,17 @@ def _passage_entities(state: MilvusState, rows: Sequence[int], vectors: Vectors)
                "terms": " ".join(terms), "bm25": state.bm25.document(terms), "vector": vectors[row]}
 
 
-def _sentence_entities(state: MilvusState, rows: Sequence[int], vectors: Vectors, first_id: int) -> Iterator[Entity]:
-    """The sentences of passages ``rows``, numbered from ``first_id``; ``vectors`` has every passage's."""
+def _sentence_entities(
+    state: MilvusState, rows: Sequence[int], vectors: tuple[Vectors, Vectors], first_id: int
+) -> Iterator[Entity]:
+    """The sentences of passages ``rows``, numbered from ``first_id``, with their windows; ``vectors``
+    (sentence, window) has every passage's."""
+    sentence_vectors, window_vectors = vectors
     starts = np.cumsum([0] + [len(p.sentences) for p in state.passages])
     sid = first_id
     for row in rows:
         for offset in range(len(state.passages[row].sentences)):
+            at = int(starts[row]) + offset
             yield {"id": sid, "pid": state.ids[row], "doc": state.passages[row].doc,
-                   "vector": vectors[int(starts[row]) + offset]}
+                   "vector": sentence_vectors[at], "wvector": window_vectors[at]}
             sid += 1

@@ -125,19 +125,25 @@ def drop_unnamed(client: MilvusClient, prefix: str, keep: set[str]) -> None:
 
 def create_collection(
     client: MilvusClient, name: str, dim: int, count: int, exact_max: int, *, lexical: bool,
-    properties: dict[str, str],
+    properties: dict[str, str], windows: bool = False,
 ) -> None:
     """A new collection ``name`` for ``count`` vectors: an exact (FLAT) index, or IVF-Flat above
-    ``exact_max`` with ``index.vectors``'s cell count, as the ``faiss`` backend does."""
+    ``exact_max`` with ``index.vectors``'s cell count, as the ``faiss`` backend does.
+
+    ``lexical``: a passage collection (the passage, its BM25 terms and weights); else a sentence
+    collection (its passage's id ``pid``), which with ``windows`` also holds each sentence's
+    window vector (``Passage.windows``) in a second vector field ``wvector``, indexed as ``vector``.
+    """
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("doc", DataType.VARCHAR, max_length=1024)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     index = client.prepare_index_params()
-    if count > exact_max:
-        index.add_index("vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": ivf_cells(count)})
-    else:
-        index.add_index("vector", index_type="FLAT", metric_type="IP")
+    for field in ("vector", "wvector") if windows and not lexical else ("vector",):
+        schema.add_field(field, DataType.FLOAT_VECTOR, dim=dim)
+        if count > exact_max:
+            index.add_index(field, index_type="IVF_FLAT", metric_type="IP", params={"nlist": ivf_cells(count)})
+        else:
+            index.add_index(field, index_type="FLAT", metric_type="IP")
     if lexical:
         schema.add_field("passage", DataType.VARCHAR, max_length=MAX_TEXT)
         schema.add_field("terms", DataType.VARCHAR, max_length=MAX_TEXT)
@@ -153,7 +159,9 @@ def insert_entities(client: MilvusClient, name: str, entities: Iterator[Entity])
     """Insert in batches, then flush and load: the collection is complete and searchable."""
     batch: list[Entity] = []
     for entity in entities:
-        entity["vector"] = np.asarray(entity["vector"], dtype=np.float32).tolist()  # JSON-able floats
+        for field in ("vector", "wvector"):
+            if field in entity:
+                entity[field] = np.asarray(entity[field], dtype=np.float32).tolist()  # JSON-able floats
         batch.append(entity)
         if len(batch) == INSERT_BATCH:
             client.insert(name, batch)

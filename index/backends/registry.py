@@ -66,12 +66,15 @@ def build_backend(
     passages: list[Passage],
     passage_vectors: Vectors,
     sentence_vectors: Vectors,
+    window_vectors: Vectors,
     *,
     exact_max: int = EXACT_MAX_VECTORS,
     options: BackendOptions | None = None,
 ) -> SearchBackend:
     """A new, unsaved backend of kind ``name`` over ``passages`` and their vectors."""
-    return backend_type(name, options).build(passages, passage_vectors, sentence_vectors, exact_max=exact_max)
+    return backend_type(name, options).build(
+        passages, passage_vectors, sentence_vectors, window_vectors, exact_max=exact_max
+    )
 
 
 def open_backend(name: str, folder: Path, options: BackendOptions | None = None) -> SearchBackend:

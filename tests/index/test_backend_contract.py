@@ -55,6 +55,7 @@ def data(passages: list[Passage], embedder: Embedder) -> SimpleNamespace:
         passages=passages,
         passage_vectors=embedder.encode_documents([p.embed_text for p in passages]),
         sentence_vectors=embedder.encode_documents([s.text for p in passages for s in p.sentences]),
+        window_vectors=embedder.encode_documents([w for p in passages for w in p.windows]),
         sentence_rows=np.array([row for row, p in enumerate(passages) for _ in p.sentences]),
         queries=embedder.encode_queries([q for q, _ in QUESTIONS]),
     )
@@ -84,7 +85,8 @@ def pairs(
     out = {}
     for target, (name, options) in targets.items():
         built = build_backend(
-            name, data.passages, data.passage_vectors, data.sentence_vectors, exact_max=50_000, options=options
+            name, data.passages, data.passage_vectors, data.sentence_vectors, data.window_vectors,
+            exact_max=50_000, options=options,
         )
         folder = tmp_path_factory.mktemp(f"backend-{target}")
         built.save(folder)
@@ -144,15 +146,18 @@ def test_dense(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
 
 
 @pytest.mark.parametrize("k", KS)
-def test_sentences(backend: SearchBackend, data: SimpleNamespace, k: int) -> None:
+@pytest.mark.parametrize("search", ["sentences", "windows"])
+def test_sentences_and_windows(backend: SearchBackend, data: SimpleNamespace, k: int, search: str) -> None:
+    """Each passage scored by its best sentence (or sentence window) among the ``k`` best overall."""
+    vectors = data.sentence_vectors if search == "sentences" else data.window_vectors
     for (_, phrase), query in zip(QUESTIONS, data.queries, strict=True):
-        cosines = data.sentence_vectors @ query
+        cosines = vectors @ query
         top = np.argsort(-cosines, kind="stable")[:k]
         expected: dict[int, float] = {}
         for i in top:
             row = int(data.sentence_rows[i])
             expected[row] = max(expected.get(row, -1.0), float(cosines[i]))
-        result = backend.sentences(query, k)
+        result = getattr(backend, search)(query, k)
         assert set(result) == set(expected)
         for row, score in result.items():
             assert score == pytest.approx(expected[row], abs=1e-5)
@@ -190,7 +195,7 @@ def test_lexical_without_a_known_term_finds_nothing(backend: SearchBackend) -> N
     assert backend.lexical("", 5) == {}
 
 
-@pytest.mark.parametrize("search", ["dense", "sentences", "lexical"])
+@pytest.mark.parametrize("search", ["dense", "sentences", "windows", "lexical"])
 def test_k_must_be_positive(backend: SearchBackend, data: SimpleNamespace, search: str) -> None:
     argument = "Five Eyes" if search == "lexical" else data.queries[0]
     with pytest.raises(ValueError, match="k must be at least 1"):
@@ -226,6 +231,7 @@ def test_reloaded_answers_exactly_as_built(pairs: Pairs, data: SimpleNamespace, 
         for k in KS:
             assert reloaded.dense(query, k) == built.dense(query, k)
             assert reloaded.sentences(query, k) == built.sentences(query, k)
+            assert reloaded.windows(query, k) == built.windows(query, k)
     for query, _ in LEXICAL:
         assert reloaded.lexical(query, 10) == built.lexical(query, 10)
     for row in range(built.size):
@@ -250,12 +256,11 @@ def test_build_refuses_vectors_that_do_not_match(
     data: SimpleNamespace, targets: dict[str, tuple[str, BackendOptions]]
 ) -> None:
     for name, options in targets.values():
-        with pytest.raises(ValueError, match="vectors for"):
-            build_backend(name, data.passages, data.passage_vectors[:-1], data.sentence_vectors,
-                          exact_max=50_000, options=options)
-        with pytest.raises(ValueError, match="vectors for"):
-            build_backend(name, data.passages, data.passage_vectors, data.sentence_vectors[1:],
-                          exact_max=50_000, options=options)
+        vectors = (data.passage_vectors, data.sentence_vectors, data.window_vectors)
+        for short in range(3):
+            cut = tuple(v[1:] if i == short else v for i, v in enumerate(vectors))
+            with pytest.raises(ValueError, match="vectors for"):
+                build_backend(name, data.passages, *cut, exact_max=50_000, options=options)
 
 
 def test_unknown_backend_names_the_choices(tmp_path: Path) -> None:

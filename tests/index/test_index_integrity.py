@@ -230,6 +230,27 @@ def test_another_index_format_is_rebuilt(built, monkeypatch):
     assert ensure_index(built.config, built.embedder).manifest["format_version"] == manifest.FORMAT_VERSION
 
 
+def test_a_cached_part_without_window_vectors_is_embedded_again(built):
+    """A part stored before sentence windows existed (format 2) is remade, never read half or crashed on."""
+    from index.doc_cache import PARTS, load_part
+    from index.manifest import sha256_file
+
+    [folder] = (built.config.index_dir / PARTS).iterdir()
+    with np.load(folder / "vectors.npz", allow_pickle=False) as data:
+        old = {key: data[key] for key in ("passages", "sentences")}
+    np.savez(folder / "vectors.npz", **old)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["files"]["vectors.npz"] = sha256_file(folder / "vectors.npz")
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    assert load_part(built.config.index_dir, folder.name) is None
+
+    report = build_index(built.config, built.embedder)
+    assert report.updated == [meta["name"]] and report.unchanged == 0  # read and embedded again
+    part = load_part(built.config.index_dir, folder.name)
+    assert part is not None and len(part.window_vectors) == len(part.sentence_vectors) == report.sentences
+    assert search_snapshot(load_index(built.config, built.embedder), built.embedder) == built.snapshot
+
+
 def test_same_documents_in_another_folder_reuse_the_index(built, tmp_path):
     """The corpus is identified by its documents' names and bytes, not by where it lives."""
     moved = replace(built.config, corpus_dir=copy_report(tmp_path / "elsewhere"))

@@ -60,11 +60,19 @@ def _milvus(index: LoadedIndex) -> MilvusBackend:
 
 
 def _rankings(index: LoadedIndex) -> dict[str, Any]:
-    """Every probe question's passages, best first, by each retriever (and the dense scores)."""
+    """Every probe question's passages, best first, by each retriever (and the dense scores) and by
+    each vector signal alone (sentences, windows: every passage's best score, searched over all of
+    them so that ties at a cut-off cannot differ)."""
     embedder = FakeEmbedder()
     retriever = Retriever(index, embedder, Settings())
     out: dict[str, Any] = {}
     for question in (*PROBE_QUESTIONS, "Baku liaison officers", "siber güvenlik merkezi"):
+        vector = retriever.embed(question).vector
+        for signal in ("sentences", "windows"):
+            scores = getattr(index.backend, signal)(vector, index.backend.describe()["sentences"])
+            out[f"{signal}:{question}"] = {
+                index.passages[row].chunk_id: pytest.approx(score, abs=1e-5) for row, score in scores.items()
+            }
         for mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE, RetrievalMode.BM25):
             hits = retriever.search(retriever.embed(question), 8, mode)
             out[f"{mode}:{question}"] = [h.passage.chunk_id for h in hits]
@@ -110,7 +118,7 @@ def test_documents_are_added_changed_and_removed_in_place(tmp_path: Path, uri: s
     assert _ids_of(second, report) == report_ids  # the report's entities were not rewritten
     assert set(_ids_of(second, "a.md")).isdisjoint(_ids_of(first, "a.md"))
     assert _count(uri, names[0]) == len(second.passages)
-    assert _count(uri, names[1]) == sum(len(p.sentences) for p in second.passages)
+    assert _count(uri, names[1]) == sum(len(p.sentences) for p in second.passages)  # each with its window
     assert any("siber güvenlik" in p.text for p in second.passages)
 
     # It searches as a build from scratch of the same corpus does, and as the faiss backend does.
