@@ -145,6 +145,9 @@ def read_manifest(build: Path) -> dict[str, Any]:
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()
     ):
         raise CorruptIndexError(f"index manifest in {build} has no valid list of file checksums")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        # Another format lists other files: ``stale_reason`` names the format, not damage.
+        return manifest
     try:
         required = backend_type(str(manifest["backend"])).files
     except IndexStoreError as exc:

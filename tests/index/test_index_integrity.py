@@ -222,6 +222,19 @@ def test_index_from_another_setup_is_never_used(built, setup, caplog):
         assert check_index(built.config, built.embedder) is not None
 
 
+def test_an_index_of_the_previous_format_is_named_as_such_not_as_damaged(built):
+    """An index from before sentence windows (format 2, no windows.faiss) is stale, not damaged."""
+    from index import manifest
+
+    def older(m):
+        m["format_version"] = manifest.FORMAT_VERSION - 1
+        m["files"].pop("windows.faiss")
+
+    _forge_manifest(built.path, older)
+    assert "another index format" in check_index(built.config, built.embedder)
+    assert ensure_index(built.config, built.embedder).manifest["format_version"] == manifest.FORMAT_VERSION
+
+
 def test_another_index_format_is_rebuilt(built, monkeypatch):
     from index import manifest
 
