@@ -4,8 +4,8 @@ Pure functions on the question and sentence texts (no model, no index), used by 
 answerability features (``qa.answerability``) and by answer selection
 (``qa.answerers.extractive``):
 
-* :func:`expected_type` / :func:`carries_type`: the answer type a question expects (date,
-  number, person, place, list of names) and whether a sentence holds one the question lacks;
+* :func:`expected_type` / :func:`carries_type`: the answer type a question expects (month,
+  date, number, person, place, list of names) and whether a sentence holds one the question lacks;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
 * :func:`is_yes_no`: a yes/no question.
@@ -23,6 +23,8 @@ SPECIFIC_DF = 3
 
 # Expected answer types, in the order they are tried ("kaç yılında" asks for a date, not a number).
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "Which month of 2019 …?" is not answered by the year alone: a month name is asked for.
+    ("month", re.compile(r"\b(hangi ay(da|ı|ında)?|(which|what) month)\b")),
     # English "when" asks for a date only at the start ("What happens when …" does not), and not
     # for conditions ("When is cooperation more likely?").
     ("date", re.compile(
@@ -50,6 +52,8 @@ _DAY_RE = re.compile(
     r"\b\d{1,2}\s+(ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık)\b", re.IGNORECASE)
 _MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
            "kasım", "aralık")
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
 _NUMBER_WORDS = frozenset(
     [
         "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz", "on", "yirmi", "otuz", "kırk", "elli", "altmış",
@@ -68,8 +72,14 @@ def _folded(text: str) -> str:
     return turkish_casefold(text.replace("I", "i") if not re.search(r"[ğışöüçĞŞÖÜÇİ]", text) else text)
 
 
+def _months(text: str) -> set[str]:
+    """The month names in ``text``: Turkish ones in any case, English ones capitalised ("May 2019", not "may")."""
+    turkish = set(re.findall(r"\w+", turkish_casefold(text))) & set(_MONTHS)
+    return turkish | ({w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", text)} & set(_MONTHS_EN))
+
+
 def expected_type(question: str) -> str | None:
-    """``date``, ``number``, ``person``, ``place``, ``names``, or None when the question asks for none of them."""
+    """``month``, ``date``, ``number``, ``person``, ``place``, ``names``, or None when the question asks for none."""
     text = _folded(question)
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(text):
@@ -83,6 +93,8 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return True
     q = turkish_casefold(question)
     s = turkish_casefold(sentence)
+    if kind == "month":
+        return bool(_months(sentence) - _months(question))
     if kind == "date":
         return any(y not in q for y in _YEAR_RE.findall(sentence)) or any(m in s for m in (*_MONTHS, "dönem"))
     if kind == "number":

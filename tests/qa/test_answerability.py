@@ -28,6 +28,9 @@ from qa.signals import carries_type, expected_type, is_yes_no, number_missing
     # A list of names, with words between "hangi" / "which" and the countries.
     ("Fransa terör izleme verilerini hangi Kuzey Afrika ülkelerine verdi?", "names"),
     ("Which Central Asian states signed it?", "names"),
+    # A month, not just a date: the year alone does not answer it.
+    ("In which month of 2019 did the chiefs meet in Baku?", "month"),
+    ("İstihbarat başkanları 2019'da hangi ayda toplandı?", "month"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -38,6 +41,11 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert carries_type("date", sentence, "Protokol ne zaman imzalandı?")
     assert not carries_type("date", "BRUSA Anlaşması, II. Dünya Savaşı’nda akdedildi.", "BRUSA hangi yıl imzalandı?")
     assert not carries_type("date", "2019 yılında Bakü’de toplandılar.", "2019'da ne oldu, hangi yıl?")
+    # A month question wants a month name the question lacks; a year is not enough.
+    assert not carries_type("month", "2019 yılında Bakü’de toplandılar.", "2019'da hangi ay toplandılar?")
+    assert carries_type("month", "20 Mayıs 1998 tarihinde imzalanan protokol", "Protokol hangi ay imzalandı?")
+    assert carries_type("month", "The protocol was signed in May 1998.", "In which month was it signed?")
+    assert not carries_type("month", "They may meet in 2019.", "In which month did they meet?")
     # A year is not a count; "en az 70 sivil" is.
     assert not carries_type("number", "2015 yılında F-16’lar vurdu.", "Kaç kişi öldü?")
     assert carries_type("number", "en az 70 sivilin hayatını kaybetmesi", "Kaç kişi öldü?")

@@ -47,8 +47,8 @@ def test_the_dev_set_gives_the_shipped_thresholds_and_model(engine):
     # Issue 11 part 2: the regularisation is chosen by grouped cross-validation inside tune.
     assert result.l2 in L2_GRID and result.cv is not None
     # Floors of the three-file set (the third file, written blind, holds harder near-miss questions:
-    # measured CV 0.927 answered / 0.594 declined, test near-miss 0.40 tr / 0.41 en).
-    assert result.cv.answered >= 0.92 and result.cv.declined >= 0.55
+    # measured CV 0.927 answered / 0.632 declined, test near-miss 0.40 tr / 0.41 en).
+    assert result.cv.answered >= 0.92 and result.cv.declined >= 0.6
     for lang in ("tr", "en"):
         assert result.counts["tune"][lang]["answerable"] > 50 and result.counts["test"][lang]["answerable"] > 50
         test = result.declined["test"][lang]
