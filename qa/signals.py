@@ -36,8 +36,9 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
     ("person", re.compile(r"\b(who(?! (is|was|are|were) (?!the |a |an ))|whom|kim|kime|kimi|kimin)\b")),
     ("place", re.compile(
-        r"\b(nerede|nereye|nereden|neresi\w*|hangi (şehir|kent)\w*|başkent\w*|where|which city|what city|"
-        r"in which city|capital)\b")),
+        # "which Azerbaijani city", "hangi Orta Asya kentinde": up to two words in between.
+        r"\b(nerede|nereye|nereden|neresi\w*|hangi (\w+ ){0,2}(şehir|şehr|kent)\w*|başkent\w*|where|"
+        r"(which|what) (\w+ ){0,2}(city|town)|capital)\b")),
     # Several countries or states: a list of names.
     # "hangi Kuzey Afrika ülkelerine", "which Central Asian states": up to two words in between.
     ("names", re.compile(

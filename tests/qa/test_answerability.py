@@ -24,6 +24,8 @@ from qa.signals import carries_type, expected_type, is_yes_no, number_missing
     ("Millî İstihbarat Teşkilatı'nın başkanı kim?", "person"),
     ("Daimî Sekretarya nerede kuruldu?", "place"),
     ("Where is Pine Gap?", "place"),
+    ("In which Azerbaijani city was the network uncovered?", "place"),
+    ("Ağ hangi Azerbaycan şehrinde ortaya çıkarıldı?", "place"),
     ("Five Eyes nedir?", None),
     # A list of names, with words between "hangi" / "which" and the countries.
     ("Fransa terör izleme verilerini hangi Kuzey Afrika ülkelerine verdi?", "names"),
