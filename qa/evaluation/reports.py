@@ -17,8 +17,9 @@ from qa.evaluation.runner import EvalReport
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# New columns go at the end: scripts read this file by column name or position.
 QUESTION_COLUMNS = ("retriever", "id", "language", "kind", "answerable", "first_relevant_rank", "answered",
-                    "correctly_cited")
+                    "correctly_cited", "declined", "split", "question")
 TABLE_COLUMNS = ("retriever", "scope", "n", *METRICS, "answered", "cited", "declined")
 _COLOURS = {"bm25": "#d95f02", "dense": "#7570b3", "hybrid": "#1b9e77"}
 # The chart's words; ``labels`` arguments replace any of them (e.g. a user interface's language).
@@ -59,7 +60,9 @@ def _flag(value: bool) -> str:
 
 
 def question_rows(report: EvalReport) -> list[list[Any]]:
-    """Per-question rows: retriever, id, language, kind, answerable, first relevant rank, answered, cited."""
+    """Per-question rows (:data:`QUESTION_COLUMNS`): retriever, id, language, kind, answerable, first
+    relevant rank, answered, cited, why it was declined (``off_topic``, ``not_in_report`` or empty),
+    the tune/test split and the question text, so a reader can see what failed without the JSONL."""
     rows = []
     for name, r in report.reports.items():
         for o in r.outcomes:
@@ -68,6 +71,7 @@ def question_rows(report: EvalReport) -> list[list[Any]]:
                 name, q.id, q.lang, q.kind or "", _flag(q.answerable),
                 "" if o.first_relevant is None else o.first_relevant,
                 _flag(o.answer.answered), "" if o.correctly_cited is None else _flag(o.correctly_cited),
+                o.answer.declined or "", q.split, q.question,
             ])
     return rows
 

@@ -130,7 +130,11 @@ def test_all_retrievers_nested_and_written_to_out(cli_env, tmp_path):
     with (out / "questions.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["retriever", "id", "language", "kind", "answerable", "first_relevant_rank", "answered",
-                             "correctly_cited"]
+                             "correctly_cited", "declined", "split", "question"]
+    assert all(r["question"].strip() and r["split"] in ("tune", "test") for r in rows)
+    # A declined question says why; an answered one leaves the reason empty.
+    assert all((r["declined"] in ("off_topic", "not_in_report")) == (r["answered"] == "false") for r in rows)
+    assert any(r["declined"] == "off_topic" for r in rows if r["kind"] == "off-topic")
     n_questions = report["config"]["n_questions"]
     assert len(rows) == 3 * n_questions
     unanswerable = [r for r in rows if r["answerable"] == "false"]
