@@ -1,5 +1,5 @@
-"""Retrieval over a search backend: dense, sentence, sentence-window, BM25, and their weighted
-reciprocal-rank fusion.
+"""Retrieval over a search backend: dense, sentence, sentence-window, BM25, the glossary's
+Turkish gloss of an English question (``qa.glossary``), and their weighted reciprocal-rank fusion.
 
 The backend (``index.backends``) answers the four searches; which of them a retrieval mode
 uses, and how they are fused, is decided here, so rankings are the same whichever backend runs.
@@ -15,9 +15,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corpus import Passage
+from corpus.errors import ReportQAError
+from index.analysis import analyze
 from index.backends import SearchBackend
 from index.embedding import Embedder
 from index.store import LoadedIndex
+from qa.glossary import Glossary, Translation, default_glossary_path
 from qa.language import detect_language
 from qa.modes import RetrievalMode
 from qa.settings import Settings
@@ -30,7 +33,7 @@ SENTENCES_PER_CANDIDATE = 4
 
 # The signals each mode ranks by: one signal is used as it is, several are fused.
 _SIGNALS: dict[RetrievalMode, tuple[str, ...]] = {
-    RetrievalMode.HYBRID: ("dense", "sentence", "bm25", "window"),
+    RetrievalMode.HYBRID: ("dense", "sentence", "bm25", "window", "gloss_bm25", "gloss_sentence"),
     RetrievalMode.DENSE: ("dense",),
     RetrievalMode.BM25: ("bm25",),
 }
@@ -83,6 +86,15 @@ class Retriever:
         # Hugging Face fast tokenizers are not safe to call from several threads at once
         # ("Already borrowed"); the web server answers from a thread pool.
         self._embed_lock = threading.Lock()
+        self._df_lock = threading.Lock()
+        self._df: dict[str, int] | None = None
+        path = settings.glossary or default_glossary_path()
+        try:
+            self.glossary = Glossary.load(path)
+        except ValueError as exc:
+            raise ReportQAError(
+                f"cannot use the glossary: {exc}; fix the file or unset REPORT_QA_GLOSSARY", "bad_glossary"
+            ) from exc
 
     @property
     def size(self) -> int:
@@ -92,6 +104,22 @@ class Retriever:
     def centroid(self) -> NDArray[np.float32]:
         """The normalised mean passage vector: how "on topic" a question is."""
         return self.backend.centroid
+
+    @property
+    def document_frequency(self) -> dict[str, int]:
+        """In how many passages each analysed term occurs (computed once)."""
+        with self._df_lock:
+            if self._df is None:
+                df: dict[str, int] = {}
+                for p in self.backend.passages:
+                    for term in set(analyze(p.text)):
+                        df[term] = df.get(term, 0) + 1
+                self._df = df
+            return self._df
+
+    def translate(self, text: str) -> Translation | None:
+        """``text`` in the index's Turkish words through the glossary (None: too little of it translates)."""
+        return self.glossary.translate(text, self.document_frequency)
 
     def sentence_vectors(self, row: int) -> NDArray[np.float32]:
         """The vectors of passage ``row``'s sentences, in order."""
@@ -109,11 +137,30 @@ class Retriever:
     def _signals(
         self, query: QueryVector, depth: int, docs: frozenset[str] | None
     ) -> dict[str, Callable[[], dict[int, float]]]:
+        gloss: list[Translation | None] = []  # translated once, when a gloss signal is first asked for
+
+        def translation() -> Translation | None:
+            if not gloss:
+                gloss.append(self.translate(query.text))
+            return gloss[0]
+
+        def gloss_sentence() -> dict[int, float]:
+            t = translation()
+            if t is None:
+                return {}
+            return self.backend.sentences(self.embed(t.text).vector, depth * SENTENCES_PER_CANDIDATE, docs)
+
+        def gloss_bm25() -> dict[int, float]:
+            t = translation()
+            return self.backend.lexical(t.terms, depth, docs) if t is not None and t.terms else {}
+
         return {
             "dense": lambda: self.backend.dense(query.vector, depth, docs),
             "sentence": lambda: self.backend.sentences(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
             "bm25": lambda: self.backend.lexical(query.text, depth, docs),
             "window": lambda: self.backend.windows(query.vector, depth * SENTENCES_PER_CANDIDATE, docs),
+            "gloss_bm25": gloss_bm25,
+            "gloss_sentence": gloss_sentence,
         }
 
     def search(
@@ -127,8 +174,9 @@ class Retriever:
         from the documents ``docs`` only when given (names as in ``Passage.doc``).
 
         The fusion weights depend on the question's language (``Settings.fusion_weights``):
-        English questions, matched across languages, lean on the dense sentence match. A signal
-        whose weight is 0 is not searched at all (by default: the window search for English).
+        English questions, matched across languages, lean on the dense sentence match and on
+        their glossary translation; Turkish ones on the sentence window. A signal whose weight
+        is 0 is not searched at all.
         """
         names = _SIGNALS[RetrievalMode(mode or self.settings.retriever)]
         depth = min(self.size, max(FUSION_DEPTH, 4 * k))

@@ -30,6 +30,8 @@ class FusionWeights(NamedTuple):
     sentence: float
     bm25: float
     window: float  # the best sentence window (a sentence with the next one); 0: not searched
+    gloss_bm25: float  # BM25 over the question's glossary translation (qa.glossary)
+    gloss_sentence: float  # the best sentence match of the glossary translation, embedded
 
 
 def _default_cache_dir() -> Path:
@@ -118,6 +120,23 @@ class Settings(BaseSettings):
         description="Fusion weight of the best sentence window for non-Turkish questions (None: as "
         "Turkish); 0: English questions rank better without it on tune, and the search is skipped.",
     )
+    weight_gloss_bm25_en: float = Field(
+        0.75,
+        description="Fusion weight of BM25 over a non-Turkish question's glossary translation into the "
+        "report's Turkish words (qa.glossary); 0 skips it. Chosen on the tune split "
+        "(docs/notes/issue-11-glossary.md).",
+    )
+    weight_gloss_sentence_en: float = Field(
+        1.5,
+        description="Fusion weight of the best sentence match of that translation, embedded as a Turkish "
+        "query; 0 skips it.",
+    )
+    glossary: Path | None = Field(
+        None,
+        description="Turkish->English glossary (lines 'Turkish form<TAB>English; English') that puts "
+        "English questions into the documents' Turkish words; default: qa/data/glossary_tr_en.tsv, "
+        "the bundled report's vocabulary.",
+    )
     # Issue 11: answerability beyond similarity.
     answerability_model: Path | None = Field(
         None,
@@ -203,12 +222,17 @@ class Settings(BaseSettings):
     def fusion_weights(self, language: str) -> FusionWeights:
         """Hybrid fusion weights for a question detected as ``language`` (non-Turkish: the ``_en`` ones)."""
         if language == "tr":
-            return FusionWeights(self.weight_dense, self.weight_sentence, self.weight_bm25, self.weight_window)
+            # A Turkish question needs no translation into Turkish.
+            return FusionWeights(
+                self.weight_dense, self.weight_sentence, self.weight_bm25, self.weight_window, 0.0, 0.0
+            )
         return FusionWeights(
             self.weight_dense if self.weight_dense_en is None else self.weight_dense_en,
             self.weight_sentence if self.weight_sentence_en is None else self.weight_sentence_en,
             self.weight_bm25 if self.weight_bm25_en is None else self.weight_bm25_en,
             self.weight_window if self.weight_window_en is None else self.weight_window_en,
+            self.weight_gloss_bm25_en,
+            self.weight_gloss_sentence_en,
         )
 
     def abstain_threshold(self, language: str) -> float:

@@ -165,7 +165,6 @@ class ExtractiveAnswerer:
                 f"cannot use the answerability model: {exc}; run `report-qa calibrate --out FILE` to write one",
                 "bad_answerability_model",
             ) from exc
-        self._df: dict[str, int] | None = None
         self._generic: NDArray[np.float32] | None = None
 
     @property
@@ -178,14 +177,8 @@ class ExtractiveAnswerer:
 
     @property
     def document_frequency(self) -> dict[str, int]:
-        """In how many passages each analysed term occurs (computed once)."""
-        if self._df is None:
-            df: dict[str, int] = {}
-            for p in self.retriever.backend.passages:
-                for term in set(analyze(p.text)):
-                    df[term] = df.get(term, 0) + 1
-            self._df = df
-        return self._df
+        """In how many passages each analysed term occurs (the retriever's, computed once)."""
+        return self.retriever.document_frequency
 
     def relevance(self, request: AnswerRequest, generic_weight: float | None = None) -> float:
         """The off-topic score of ``request`` (see the module docstring).
