@@ -68,11 +68,22 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Gloss:
+    """An English question's glossary translation (``qa.glossary``) and its embedding."""
+
+    translation: Translation
+    vector: NDArray[np.float32]
+
+
+@dataclass(frozen=True)
 class QueryVector:
     """A question's embedding, computed once and reused by search and answer."""
 
     text: str
     vector: NDArray[np.float32]
+    # Made by Retriever.embed in the same batch as the question; when None, search translates
+    # the question itself (and embeds the gloss only if there is one).
+    gloss: Gloss | None = None
 
 
 class Retriever:
@@ -126,8 +137,17 @@ class Retriever:
         return self.backend.sentence_vectors(row)
 
     def embed(self, text: str) -> QueryVector:
+        """``text``'s query vector; for a question the glossary translates, its gloss's in the same batch."""
+        translation = self.translate(text) if self._glossed(text) else None
         with self._embed_lock:
-            return QueryVector(text, self.embedder.encode_queries([text])[0])
+            if translation is None:
+                return QueryVector(text, self.embedder.encode_queries([text])[0])
+            vectors = self.embedder.encode_queries([text, translation.text])
+        return QueryVector(text, vectors[0], Gloss(translation, vectors[1]))
+
+    def _glossed(self, text: str) -> bool:
+        """Whether a hybrid search of ``text`` ranks by its embedded gloss (non-Turkish questions)."""
+        return self.settings.fusion_weights(detect_language(text)).gloss_sentence > 0
 
     def embed_many(self, texts: list[str]) -> NDArray[np.float32]:
         """Query-side vectors of ``texts`` (one row each), e.g. generated sentences to validate."""
@@ -137,18 +157,21 @@ class Retriever:
     def _signals(
         self, query: QueryVector, depth: int, docs: frozenset[str] | None
     ) -> dict[str, Callable[[], dict[int, float]]]:
-        gloss: list[Translation | None] = []  # translated once, when a gloss signal is first asked for
+        made: list[Translation | None] = []  # translated once, when a gloss signal first needs it
 
         def translation() -> Translation | None:
-            if not gloss:
-                gloss.append(self.translate(query.text))
-            return gloss[0]
+            if query.gloss is not None:
+                return query.gloss.translation
+            if not made:
+                made.append(self.translate(query.text))
+            return made[0]
 
         def gloss_sentence() -> dict[int, float]:
             t = translation()
             if t is None:
                 return {}
-            return self.backend.sentences(self.embed(t.text).vector, depth * SENTENCES_PER_CANDIDATE, docs)
+            vector = query.gloss.vector if query.gloss is not None else self.embed_many([t.text])[0]
+            return self.backend.sentences(vector, depth * SENTENCES_PER_CANDIDATE, docs)
 
         def gloss_bm25() -> dict[int, float]:
             t = translation()

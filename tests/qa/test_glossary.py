@@ -16,7 +16,7 @@ from qa.evaluation import dev_question_paths, evaluate, load_question_set
 from qa.evaluation.xquad import run_xquad
 from qa.glossary import MIN_COVERAGE, Glossary, default_glossary_path
 from qa.modes import RetrievalMode
-from qa.retrieval import Retriever
+from qa.retrieval import QueryVector, Retriever
 from qa.settings import Settings
 
 REPORT_WORDS = ["daimî", "sekretarya", "ankara", "kuruldu", "istihbarat", "paylaşımı", "risk", "mekanizmalar"]
@@ -77,8 +77,18 @@ def test_a_bad_glossary_setting_is_a_user_error(engine, tmp_path: Path) -> None:
     assert caught.value.code == "bad_glossary"
 
 
-def test_only_english_questions_search_the_gloss(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_english_questions_are_glossed(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     retriever = Retriever(engine.index, engine.embedder, Settings())
+    english, turkish = "Where was the permanent secretariat established?", "Daimî Sekretarya nerede kuruldu?"
+    query = retriever.embed(english)
+    # The gloss is embedded in the question's batch: the same vector as embedding it alone.
+    assert query.gloss is not None and "sekretarya" in query.gloss.translation.text.split()
+    alone = retriever.embed_many([query.gloss.translation.text])[0]
+    assert float(alone @ query.gloss.vector) > 0.999
+    assert retriever.embed(turkish).gloss is None
+    off = Retriever(engine.index, engine.embedder, Settings(weight_gloss_bm25_en=0, weight_gloss_sentence_en=0))
+    assert off.embed(english).gloss is None
+
     asked: list[str] = []
     real = retriever.translate
 
@@ -87,14 +97,12 @@ def test_only_english_questions_search_the_gloss(engine, monkeypatch: pytest.Mon
         return real(text)
 
     monkeypatch.setattr(retriever, "translate", counting)
-    english = "Where was the permanent secretariat established?"
-    retriever.search(retriever.embed(english), 3)
-    retriever.search(retriever.embed("Daimî Sekretarya nerede kuruldu?"), 3)
-    retriever.search(retriever.embed(english), 3, RetrievalMode.DENSE)
-    assert asked == [english]  # once per English hybrid search, for both of its gloss rankings
-    off = Retriever(engine.index, engine.embedder, Settings(weight_gloss_bm25_en=0, weight_gloss_sentence_en=0))
-    monkeypatch.setattr(off, "translate", counting)
-    off.search(off.embed(english), 3)
+    plain = QueryVector(english, query.vector)  # as `eval` embeds questions, in batches without a gloss
+    hits = retriever.search(plain, 3)
+    assert asked == [english]  # translated once for both gloss rankings
+    assert [h.row for h in hits] == [h.row for h in retriever.search(query, 3)]
+    retriever.search(plain, 3, RetrievalMode.DENSE)
+    retriever.search(QueryVector(turkish, query.vector), 3)
     assert asked == [english]
 
 
