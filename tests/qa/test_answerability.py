@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from index.analysis import analyze
 from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
-from qa.signals import carries_type, expected_type, is_yes_no, number_missing
+from qa.signals import FOCUS_WINDOW, carries_type, expected_type, focus_terms, is_yes_no, number_missing, type_distance
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -57,6 +58,25 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert carries_type("person", "Azerbaycan Cumhurbaşkanı İlham Aliyev tarafından kabul", "Who received them?")
     assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is the secretariat?")
     assert not carries_type("place", "Sadır Caparov’un 2022 yılında yaptığı vurgu", "In which city did he speak?")
+
+
+def test_type_distance_measures_how_far_the_answer_sits_from_the_questions_terms():
+    terms = set(analyze("protokol imzalandı"))
+    near = "Protokol 20 Mayıs 1998 tarihinde imzalandı."
+    # "Mayıs" two tokens after "Protokol", "1998" two before "imzalandı".
+    assert type_distance("date", near, "Protokol ne zaman imzalandı?", terms) == 2 / FOCUS_WINDOW
+    far = ("Protokol uzun süre tartışıldı ve taraflar arasında çok sayıda toplantı yapıldı, bölgedeki diğer "
+           "gelişmeler de ele alındı, ayrıca enerji hatları ve ticaret yolları konuşuldu, en sonunda 2013 geldi.")
+    assert type_distance("date", far, "Protokol ne zaman imzalandı?", terms) == 1.0  # 2013: 27 tokens away
+    middle = "Protokol üzerinde üç yıl konuşuldu ve nihayet 2001 yılında kabul edildi."
+    assert type_distance("date", middle, "Protokol ne zaman imzalandı?", terms) == 7 / FOCUS_WINDOW
+    # None of the question's terms in the sentence: the answer cannot be about its subject.
+    assert type_distance("date", "Zirve 2019 yılında Bakü’de toplandı.", "Protokol ne zaman imzalandı?", terms) == 1.0
+    # No type expected, or none carried: nothing to measure (type_missing covers the latter).
+    assert type_distance(None, far, "Protokol nedir?", terms) == 0.0
+    assert type_distance("date", "Protokol imzalandı.", "Protokol ne zaman imzalandı?", terms) == 0.0
+    # Terms in more than half of the passages do not locate a subject.
+    assert focus_terms({"istih", "proto"}, {"istih": 20, "proto": 2}, 24) == {"proto"}
 
 
 def test_numbers_asked_about_must_be_in_the_sentence_table_numbers_aside():
