@@ -148,9 +148,10 @@ def type_distance(kind: str | None, sentence: str, question: str, terms: set[str
 
     In tokens, as a share of ``FOCUS_WINDOW`` (at most 1); 1 when the sentence holds none of
     ``terms`` (the question's analysed terms, see :func:`focus_terms`); 0 when the question
-    expects no type or the sentence carries none (``carries_type``).
+    expects no type, the sentence carries none (``carries_type``), or there are no ``terms`` to
+    measure from (an English question on documents the glossary does not cover: unknown is not far).
     """
-    if kind is None or not carries_type(kind, sentence, question):
+    if kind is None or not terms or not carries_type(kind, sentence, question):
         return 0.0
     tokens = _TOKEN_RE.findall(sentence)
     answers = _answer_positions(kind, tokens, question)

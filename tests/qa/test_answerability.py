@@ -75,6 +75,8 @@ def test_type_distance_measures_how_far_the_answer_sits_from_the_questions_terms
     # No type expected, or none carried: nothing to measure (type_missing covers the latter).
     assert type_distance(None, far, "Protokol nedir?", terms) == 0.0
     assert type_distance("date", "Protokol imzalandı.", "Protokol ne zaman imzalandı?", terms) == 0.0
+    # No terms to measure from (nothing of the question found in the documents): unknown, not far.
+    assert type_distance("date", far, "When was it signed?", set()) == 0.0
     # Terms in more than half of the passages do not locate a subject.
     assert focus_terms({"istih", "proto"}, {"istih": 20, "proto": 2}, 24) == {"proto"}
 
