@@ -9,10 +9,6 @@ this" from "the report mentions these things but not the detail asked" (a near-m
   (``when``/``ne zaman``, ``how many``/``kaç``, ``who``/``kim``, ``where``/``nerede``,
   ``which countries``/``hangi ülkeler``) and the best sentence has none that the question does
   not already name;
-* ``type_far``: how far (in tokens, up to ``qa.signals.FOCUS_WINDOW``) that answer sits in the
-  best sentence from the question's own terms (for an English question, its glossary
-  translation's): an answer of the right type about a neighbouring thing ("When was China's Belt
-  and Road Initiative launched?" answered by another event's year);
 * ``terms_missing``: share of the question's specific terms (words found in at most
   ``SPECIFIC_DF`` passages, and numbers) that the quoted sentences do not contain;
 * ``number_missing``: the question names a number (a year) that the best sentence does not;
@@ -42,7 +38,7 @@ from index.analysis import STOPWORDS, analyze, strip_apostrophe_suffix, turkish_
 from qa.answer import MARKUP_RE
 
 FEATURES = (
-    "similarity", "type_missing", "type_far", "terms_missing", "number_missing", "yes_no", "english",
+    "similarity", "type_missing", "terms_missing", "number_missing", "yes_no", "english",
 )
 
 @dataclass(frozen=True)
@@ -51,7 +47,6 @@ class Features:
 
     similarity: float
     type_missing: float
-    type_far: float
     terms_missing: float
     number_missing: float
     yes_no: float

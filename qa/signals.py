@@ -6,7 +6,6 @@ answerability features (``qa.answerability``) and by answer selection
 
 * :func:`expected_type` / :func:`carries_type`: the answer type a question expects (month,
   date, number, person, place, list of names) and whether a sentence holds one the question lacks;
-* :func:`type_distance`: how far the answer of the expected type sits from the question's terms;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
 * :func:`is_yes_no`: a yes/no question.
@@ -21,12 +20,6 @@ from index.analysis import analyze, turkish_casefold
 
 # A question word found in at most this many passages is specific to the question.
 SPECIFIC_DF = 3
-# An answer of the expected type this many tokens or more from every term of the question is
-# taken to belong to something else in the sentence ("… 2013'te başlatılan …" for "When did
-# the CIS conference first meet?"). Question terms found in more than this share of the
-# passages ("istihbarat") say nothing about where in a sentence the question's subject is.
-FOCUS_WINDOW = 12
-FOCUS_DF_SHARE = 0.5
 
 # Expected answer types, in the order they are tried ("kaç yılında" asks for a date, not a number).
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -117,50 +110,6 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
     if kind == "person":
         return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
     return any(turkish_casefold(m.group(1)) not in q for m in _PLACE_RE.finditer(sentence))
-
-
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
-
-
-def _bare(token: str) -> str:
-    """``token`` casefolded, without an apostrophe suffix ("Mayıs’ta" → "mayıs")."""
-    return re.split(r"['’]", turkish_casefold(token), maxsplit=1)[0]
-
-
-def _answer_positions(kind: str, tokens: list[str], question: str) -> list[int]:
-    """Positions of the tokens that could answer a ``kind`` question and that it does not name."""
-    q = turkish_casefold(question)
-    if kind in ("date", "month"):
-        return [i for i, t in enumerate(tokens) if (_YEAR_RE.fullmatch(t) and t not in q) or _bare(t) in _MONTHS]
-    if kind == "number":
-        return [i for i, t in enumerate(tokens) if (t.isdigit() and t not in q) or _bare(t) in _NUMBER_WORDS]
-    # A person, a place or names: capitalised words the question lacks, the sentence's first aside.
-    return [i for i, t in enumerate(tokens) if i > 0 and t[:1].isupper() and _bare(t)[:5] not in q]
-
-
-def focus_terms(terms: Iterable[str], document_frequency: dict[str, int], passages: int) -> set[str]:
-    """The analysed ``terms`` found in the corpus, in at most ``FOCUS_DF_SHARE`` of its ``passages``."""
-    return {t for t in terms if 0 < document_frequency.get(t, 0) <= FOCUS_DF_SHARE * passages}
-
-
-def type_distance(kind: str | None, sentence: str, question: str, terms: set[str]) -> float:
-    """How far the nearest answer of ``kind`` in ``sentence`` is from a token of ``terms``.
-
-    In tokens, as a share of ``FOCUS_WINDOW`` (at most 1); 1 when the sentence holds none of
-    ``terms`` (the question's analysed terms, see :func:`focus_terms`); 0 when the question
-    expects no type, the sentence carries none (``carries_type``), or there are no ``terms`` to
-    measure from (an English question on documents the glossary does not cover: unknown is not far).
-    """
-    if kind is None or not terms or not carries_type(kind, sentence, question):
-        return 0.0
-    tokens = _TOKEN_RE.findall(sentence)
-    answers = _answer_positions(kind, tokens, question)
-    if not answers:
-        return 0.0
-    focus = [i for i, t in enumerate(tokens) if set(analyze(t)) & terms]
-    if not focus:
-        return 1.0
-    return min(min(abs(i - j) for i in answers for j in focus), FOCUS_WINDOW) / FOCUS_WINDOW
 
 
 def specific_terms(question: str, document_frequency: dict[str, int]) -> set[str]:

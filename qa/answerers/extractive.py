@@ -35,15 +35,7 @@ from qa.answerers.base import AnswerRequest
 from qa.broad import KEY_SENTENCES
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
-from qa.signals import (
-    carries_type,
-    expected_type,
-    focus_terms,
-    is_yes_no,
-    number_missing,
-    terms_missing,
-    type_distance,
-)
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing, terms_missing
 
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
@@ -209,22 +201,11 @@ class ExtractiveAnswerer:
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
             type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, request.text)),
-            type_far=type_distance(kind, best_sentence.text, request.text, self._focus(request)),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),
             yes_no=float(is_yes_no(request.text)),
             english=float(request.detected != "tr"),
         )
-
-    def _focus(self, request: AnswerRequest) -> set[str]:
-        """The question's terms that locate its subject in a sentence (English: its glossary translation's too)."""
-        terms = set(analyze(request.text))
-        if request.detected != "tr":
-            gloss = request.query.gloss
-            translation = gloss.translation if gloss is not None else self.retriever.translate(request.text)
-            if translation is not None:
-                terms |= set(analyze(translation.terms))
-        return focus_terms(terms, self.document_frequency, self.retriever.size)
 
     def decline(self, request: AnswerRequest, reason: str = NOT_IN_REPORT) -> Answer:
         """The sentinel answer for ``reason`` in the request's language, with the hits as the closest passages."""
