@@ -39,6 +39,7 @@ from qa.evaluation.questions import (
     parse_questions,
     question_pairs,
     question_texts,
+    sanity_questions_path,
     select_split,
 )
 from qa.evaluation.relevance import (
@@ -128,6 +129,7 @@ __all__ = [
     "render_text",
     "report_chart",
     "retrieval_by_language",
+    "sanity_questions_path",
     "select_split",
     "table_rows",
     "write_csv",

@@ -41,6 +41,15 @@ def default_questions_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "dev_questions.jsonl"
 
 
+def sanity_questions_path() -> Path:
+    """Plain factual questions the report answers in one sentence (``qa/data/sanity_questions.jsonl``).
+
+    Not a dev file: in neither split, never tuned on. A check that a change which declines more
+    near-miss questions does not also decline the obvious ones ("When was X founded?").
+    """
+    return default_questions_path().parent / "sanity_questions.jsonl"
+
+
 def dev_question_paths() -> tuple[Path, ...]:
     """Every shipped dev question file: the first set, the second (written for issue 11) and the
     third (written blind, to make both splits big enough to rank changes)."""
