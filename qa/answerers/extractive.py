@@ -226,7 +226,15 @@ class ExtractiveAnswerer:
         if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
             return True
         threshold = self.settings.abstain_threshold(request.detected)
-        return not request.broad and self.relevance(request, self.model.generic(request.detected)) < threshold
+        return (not request.broad and not self.glossed(request)
+                and self.relevance(request, self.model.generic(request.detected)) < threshold)
+
+    def glossed(self, request: AnswerRequest) -> bool:
+        """Whether the glossary puts a non-Turkish question into the documents' own words (most of
+        its content words are words of the documents): a question about them, whatever its score."""
+        if request.detected == "tr":
+            return False
+        return request.query.gloss is not None or self.retriever.translate(request.text) is not None
 
     def decide(
         self, request: AnswerRequest, threshold: float, model: AnswerabilityModel
@@ -241,7 +249,7 @@ class ExtractiveAnswerer:
         if request.broad:
             # "What does the report recommend?" is about the report by definition.
             return None, []
-        if self.relevance(request, model.generic(request.detected)) < threshold:
+        if not self.glossed(request) and self.relevance(request, model.generic(request.detected)) < threshold:
             return OFF_TOPIC, []
         chosen, features = self.answerability(request)
         if features is None or not model.answers(features):

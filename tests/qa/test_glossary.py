@@ -125,3 +125,25 @@ def test_xquad_english_to_turkish_does_not_drop_with_the_glossary(engine) -> Non
         for metric in ("hit@1", "mrr@10"):
             gloss, plain = (r[setting]["hybrid"].summary.means[metric] for r in (with_gloss, without))
             assert gloss >= plain, (setting, metric, gloss, plain)
+
+
+@pytest.mark.parametrize("question", [
+    "Where is the permanent secretariat?",  # off-topic by score alone before the rule
+    "Where was the permanent secretariat set up?",
+])
+def test_a_question_the_glossary_translates_is_about_the_report(engine, question: str) -> None:
+    request = engine.prepare(question)
+    answerer = engine.answerer
+    threshold = engine.settings.abstain_threshold(request.detected)
+    assert answerer.relevance(request) < threshold  # the score alone would call it off-topic
+    assert answerer.glossed(request) and not answerer.off_topic(request)
+    answer = engine.ask(question)
+    assert answer.answered and answer.declined is None
+    assert any("Ankara" in c.sentence.text for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "How do I bake bread?"])
+def test_off_topic_english_questions_are_not_glossed_and_stay_off_topic(engine, question: str) -> None:
+    request = engine.prepare(question)
+    assert not engine.answerer.glossed(request)
+    assert engine.ask(question).declined == "off_topic"
