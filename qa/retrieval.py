@@ -138,14 +138,14 @@ class Retriever:
 
     def embed(self, text: str) -> QueryVector:
         """``text``'s query vector; for a question the glossary translates, its gloss's in the same batch."""
-        translation = self.translate(text) if self._glossed(text) else None
+        translation = self.translate(text) if self._embeds_gloss(text) else None
         with self._embed_lock:
             if translation is None:
                 return QueryVector(text, self.embedder.encode_queries([text])[0])
             vectors = self.embedder.encode_queries([text, translation.text])
         return QueryVector(text, vectors[0], Gloss(translation, vectors[1]))
 
-    def _glossed(self, text: str) -> bool:
+    def _embeds_gloss(self, text: str) -> bool:
         """Whether a hybrid search of ``text`` ranks by its embedded gloss (non-Turkish questions)."""
         return self.settings.fusion_weights(detect_language(text)).gloss_sentence > 0
 

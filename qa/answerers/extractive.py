@@ -226,8 +226,11 @@ class ExtractiveAnswerer:
         if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
             return True
         threshold = self.settings.abstain_threshold(request.detected)
-        return (not request.broad and not self.glossed(request)
-                and self.relevance(request, self.model.generic(request.detected)) < threshold)
+        return not request.broad and self._far(request, threshold, self.model)
+
+    def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:
+        """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question never is)."""
+        return not self.glossed(request) and self.relevance(request, model.generic(request.detected)) < threshold
 
     def glossed(self, request: AnswerRequest) -> bool:
         """Whether the glossary puts a non-Turkish question into the documents' own words (most of
@@ -249,7 +252,7 @@ class ExtractiveAnswerer:
         if request.broad:
             # "What does the report recommend?" is about the report by definition.
             return None, []
-        if not self.glossed(request) and self.relevance(request, model.generic(request.detected)) < threshold:
+        if self._far(request, threshold, model):
             return OFF_TOPIC, []
         chosen, features = self.answerability(request)
         if features is None or not model.answers(features):
