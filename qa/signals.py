@@ -44,6 +44,7 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("names", re.compile(
         r"\b(hangi (\w+ ){0,2}(ülke|devlet)\w*|(which|what) (\w+ ){0,2}(countries|states|nations))\b")),
 )
+_PERIOD_RE = re.compile(r"\b(dönem\w*|era|period)\b")
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NUMBER_RE = re.compile(r"\d+")
 # A count stands on its own: not part of a name ("F-16") or a code.
@@ -97,7 +98,9 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
     if kind == "month":
         return bool(_months(sentence) - _months(question))
     if kind == "date":
-        return any(y not in q for y in _YEAR_RE.findall(sentence)) or any(m in s for m in (*_MONTHS, "dönem"))
+        # "Mirziyoyev Dönemi" answers "hangi dönem / which era", but "yeni bir dönem" dates nothing.
+        period = "dönem" in s and bool(_PERIOD_RE.search(_folded(question)))
+        return any(y not in q for y in _YEAR_RE.findall(sentence)) or any(m in s for m in _MONTHS) or period
     if kind == "number":
         # A count, not a year: "en az 70 sivil", "dört yapısal risk", "6 aya".
         words = set(re.findall(r"\w+", s))

@@ -80,12 +80,14 @@ def select_sentences(
     hits: list[Hit],
     limit: int,
     exclude: frozenset[str] = frozenset(),
+    named: str | None = None,
 ) -> list[tuple[Hit, Sentence, float]]:
     """Score the sentences of the top passages; return the best, best first.
 
     A sentence that holds the kind of answer the question expects (a date for "when", …)
-    gains ``TYPE_BONUS``, so the first quote is the one that answers. Sentences in ``exclude``
-    (already quoted in the conversation) are skipped.
+    gains ``TYPE_BONUS``, so the first quote is the one that answers; an answer the question
+    already names (in ``named``: its text and, for an English question, its Turkish gloss) does
+    not count. Sentences in ``exclude`` (already quoted in the conversation) are skipped.
     """
     terms = set(analyze(query.text))
     kind = expected_type(query.text)
@@ -97,7 +99,7 @@ def select_sentences(
                 continue
             overlap = len(terms & _terms(sentence.text)) / len(terms) if terms else 0.0
             score = float(sim) + LEXICAL_BONUS * overlap - RANK_PENALTY * (hit.rank - 1)
-            if kind is not None and carries_type(kind, sentence.text, query.text):
+            if kind is not None and carries_type(kind, sentence.text, named or query.text):
                 score += TYPE_BONUS
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
@@ -200,12 +202,21 @@ class ExtractiveAnswerer:
         kind = expected_type(request.text)
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
-            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, request.text)),
+            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, self.named(request))),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),
             yes_no=float(is_yes_no(request.text)),
             english=float(request.detected != "tr"),
         )
+
+    def named(self, request: AnswerRequest) -> str:
+        """What ``request`` names: its text, and for a glossed question also its Turkish gloss
+        ("Azerbaijani city" names Azerbaycan, which a quote must not offer as the place asked for)."""
+        if request.detected == "tr":
+            return request.text
+        gloss = request.query.gloss
+        translation = gloss.translation if gloss is not None else self.retriever.translate(request.text)
+        return request.text if translation is None else f"{request.text} {translation.text}"
 
     def decline(self, request: AnswerRequest, reason: str = NOT_IN_REPORT) -> Answer:
         """The sentinel answer for ``reason`` in the request's language, with the hits as the closest passages."""
@@ -217,7 +228,8 @@ class ExtractiveAnswerer:
     def answerability(self, request: AnswerRequest) -> tuple[list[tuple[Hit, Sentence, float]], Features | None]:
         """The sentences ``request`` would quote (best first) and their features (None when there are none)."""
         chosen = select_sentences(
-            self.retriever, request.query, request.hits, self.settings.answer_sentences, request.exclude
+            self.retriever, request.query, request.hits, self.settings.answer_sentences, request.exclude,
+            self.named(request),
         )
         return chosen, (self.features(request, chosen) if chosen else None)
 

@@ -59,6 +59,16 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert not carries_type("place", "Sadır Caparov’un 2022 yılında yaptığı vurgu", "In which city did he speak?")
 
 
+def test_an_era_dates_only_a_question_about_an_era():
+    era = "Özbekistan’ın Mirziyoyev Dönemi’yle birlikte TDT çalışmalarına dâhil olması"
+    assert carries_type("date", era, "Özbekistan hangi dönemde aktif oldu?")
+    assert carries_type("date", era, "In which era did Uzbekistan become active?")
+    # "a new era begins" dates nothing: no year, no month.
+    new_era = "İş birliği, Türk dünyasında yeni bir dönem başlatmaktadır."
+    assert not carries_type("date", new_era, "When was the initiative launched?")
+    assert not carries_type("date", new_era, "Girişim ne zaman başlatıldı?")
+
+
 def test_numbers_asked_about_must_be_in_the_sentence_table_numbers_aside():
     assert number_missing("2023 yılında hangi şehirde toplandı?", "2019 yılında Bakü’de")
     assert not number_missing("Kazakistan ile Türkiye 2022'de ne imzaladı?", "5 Ağustos 2022 tarihinde")

@@ -18,6 +18,7 @@ from qa.glossary import MIN_COVERAGE, Glossary, default_glossary_path
 from qa.modes import RetrievalMode
 from qa.retrieval import QueryVector, Retriever
 from qa.settings import Settings
+from qa.signals import carries_type
 
 REPORT_WORDS = ["daimî", "sekretarya", "ankara", "kuruldu", "istihbarat", "paylaşımı", "risk", "mekanizmalar"]
 
@@ -147,3 +148,24 @@ def test_off_topic_english_questions_are_not_glossed_and_stay_off_topic(engine, 
     request = engine.prepare(question)
     assert not engine.answerer.glossed(request)
     assert engine.ask(question).declined == "off_topic"
+
+
+def test_nationality_adjectives_translate_to_the_country(shipped: Glossary) -> None:
+    vocabulary = {t for w in ("Azerbaycan", "Kazakistan", "istihbarat", "servisleri") for t in analyze(w)}
+    t = shipped.translate("Azerbaijani intelligence services", vocabulary)
+    assert t is not None and "azerbaycan" in t.text.split()
+    t = shipped.translate("Kazakh intelligence services", vocabulary)
+    assert t is not None and "kazakistan" in t.text.split()
+
+
+def test_a_place_the_english_question_names_is_no_answer_to_where(engine) -> None:
+    """"Which Azerbaijani city …?" is not answered by a sentence whose only place is Azerbaijan:
+    the question names it, in English, and its gloss shows that."""
+    question = "In which Azerbaijani city did the intelligence services uncover the ISIS cell?"
+    sentence = "DEAŞ’ın Azerbaycan’daki yeni yapılanmasının ortaya çıkarılması"
+    named = engine.answerer.named(engine.prepare(question))
+    assert "azerbaycan" in named.split()
+    assert carries_type("place", sentence, question)  # the English words alone miss it
+    assert not carries_type("place", sentence, named)
+    turkish = "DEAŞ Azerbaycan'da hangi şehirde ortaya çıkarıldı?"
+    assert engine.answerer.named(engine.prepare(turkish)) == turkish
