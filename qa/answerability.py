@@ -13,7 +13,9 @@ this" from "the report mentions these things but not the detail asked" (a near-m
   ``SPECIFIC_DF`` passages, and numbers) that the quoted sentences do not contain;
 * ``number_missing``: the question names a number (a year) that the best sentence does not;
 * ``yes_no``: a yes/no question ("Is Hungary a member …?", "… üyesi mi?"), which a quote rarely settles;
-* ``english``: the question is not Turkish (cross-lingual similarities run lower).
+* ``english``: the question is not Turkish (cross-lingual similarities run lower);
+* ``place_conflict``: the best sentence names another country or city and not every one the
+  question names (``qa.places``).
 
 :class:`AnswerabilityModel` is a logistic regression on these features, fitted by
 ``report-qa calibrate`` on the tune split and shipped as JSON (``qa/data/answerability.json``):
@@ -38,7 +40,7 @@ from index.analysis import STOPWORDS, analyze, strip_apostrophe_suffix, turkish_
 from qa.answer import MARKUP_RE
 
 FEATURES = (
-    "similarity", "type_missing", "terms_missing", "number_missing", "yes_no", "english",
+    "similarity", "type_missing", "terms_missing", "number_missing", "yes_no", "english", "place_conflict",
 )
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Features:
     number_missing: float
     yes_no: float
     english: float
+    place_conflict: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)

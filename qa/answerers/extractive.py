@@ -33,6 +33,7 @@ from qa.answer import Answer, Citation
 from qa.answerability import AnswerabilityModel, Features, default_model_path, generic_questions, is_junk, knows_a_word
 from qa.answerers.base import AnswerRequest
 from qa.broad import KEY_SENTENCES
+from qa.places import place_conflict
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
 from qa.signals import carries_type, expected_type, is_yes_no, number_missing, terms_missing
@@ -46,6 +47,9 @@ LEXICAL_BONUS = 0.03
 RANK_PENALTY = 0.004
 # A sentence holding the kind of answer the question expects (a year for "when") moves up.
 TYPE_BONUS = 0.02
+# A sentence about another place than the question's (``qa.places``) loses as much as an answer of
+# the expected type gains, so that the sentence about the question's place is quoted first.
+PLACE_PENALTY = 0.02
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -87,7 +91,8 @@ def select_sentences(
     A sentence that holds the kind of answer the question expects (a date for "when", …)
     gains ``TYPE_BONUS``, so the first quote is the one that answers; an answer the question
     already names (in ``named``: its text and, for an English question, its Turkish gloss) does
-    not count. Sentences in ``exclude`` (already quoted in the conversation) are skipped.
+    not count. A sentence about another place than the question's loses ``PLACE_PENALTY``.
+    Sentences in ``exclude`` (already quoted in the conversation) are skipped.
     """
     terms = set(analyze(query.text))
     kind = expected_type(query.text)
@@ -101,6 +106,8 @@ def select_sentences(
             score = float(sim) + LEXICAL_BONUS * overlap - RANK_PENALTY * (hit.rank - 1)
             if kind is not None and carries_type(kind, sentence.text, named or query.text):
                 score += TYPE_BONUS
+            if place_conflict(named or query.text, sentence.text):
+                score -= PLACE_PENALTY
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
     if not scored:
@@ -207,6 +214,7 @@ class ExtractiveAnswerer:
             number_missing=float(number_missing(request.text, best_sentence.text)),
             yes_no=float(is_yes_no(request.text)),
             english=float(request.detected != "tr"),
+            place_conflict=float(place_conflict(self.named(request), best_sentence.text)),
         )
 
     def named(self, request: AnswerRequest) -> str:

@@ -1,0 +1,60 @@
+"""Countries and cities by their Turkish and English names (``qa/data/places.txt``), and the signal they give.
+
+A question about one place is not answered by a sentence about another: "How many facilities
+does the US operate in Australia?" is not answered by "ABD, Japonya’daki yaklaşık 100 ayrı
+tesiste …". :func:`place_conflict` says when the best sentence names some other place and not
+every place the question names, which the answerability model weighs (``qa.answerability``).
+Places are told apart by their whole names, not by BM25's five-letter stems, which make one
+place of Avustralya and Avusturya.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from index.analysis import strip_apostrophe_suffix, turkish_casefold
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def default_places_path() -> Path:
+    """The gazetteer shipped with the project."""
+    return Path(__file__).resolve().parent / "data" / "places.txt"
+
+
+@lru_cache(maxsize=4)
+def load_places(path: Path) -> dict[tuple[str, ...], str]:
+    """Each place name (as casefolded words) → the place's first name.
+
+    One place per line, other names after ``;`` ("ABD; Amerika"); ``#`` lines are comments.
+    """
+    names: dict[tuple[str, ...], str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        forms = [f.strip() for f in line.split(";") if f.strip()]
+        for form in forms:
+            names[tuple(turkish_casefold(form).split())] = forms[0]
+    return names
+
+
+def places_in(text: str, names: dict[tuple[str, ...], str]) -> set[str]:
+    """The places ``text`` names (a name with a suffix after an apostrophe counts: "Ankara’da")."""
+    words = [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(text))]
+    longest = max((len(k) for k in names), default=0)
+    found = set()
+    for i in range(len(words)):
+        for n in range(1, longest + 1):
+            place = names.get(tuple(words[i : i + n]))
+            if place is not None:
+                found.add(place)
+    return found
+
+
+def place_conflict(question: str, sentence: str, path: Path | None = None) -> bool:
+    """Whether ``sentence`` names a place ``question`` does not, and lacks one that it does."""
+    names = load_places(path or default_places_path())
+    asked, said = places_in(question, names), places_in(sentence, names)
+    return bool(asked - said) and bool(said - asked)
