@@ -135,6 +135,14 @@ def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict
 _TABLE_REF_RE = re.compile(r"\b(tablo|table)\s*\d+|\d+/\d+", re.IGNORECASE)
 
 
+_TABLE_NUMBER_RE = re.compile(r"\b(?:tablo|table)\s*(\d+)", re.IGNORECASE)
+
+
+def table_numbers(text: str) -> set[str]:
+    """The table numbers ``text`` refers to ("Tablo 2'de", "In Table 1")."""
+    return set(_TABLE_NUMBER_RE.findall(text))
+
+
 _YES_NO_RE = re.compile(
     r"^(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should)\b|\b(mi|mı|mu|mü)(dir|dır|dur|dür)?\s*\??$"
 )

@@ -36,7 +36,7 @@ from qa.broad import KEY_SENTENCES
 from qa.places import place_conflict
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
-from qa.signals import carries_type, expected_type, is_yes_no, number_missing, terms_missing
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing, table_numbers, terms_missing
 
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
@@ -50,6 +50,9 @@ TYPE_BONUS = 0.02
 # A sentence about another place than the question's (``qa.places``) loses as much as an answer of
 # the expected type gains, so that the sentence about the question's place is quoted first.
 PLACE_PENALTY = 0.02
+# A question that names a table ("Tablo 1'de …", "In Table 2 …") is answered from that table's
+# rows, which read less like the question than prose about the same things does.
+TABLE_BONUS = 0.05
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -91,14 +94,19 @@ def select_sentences(
     A sentence that holds the kind of answer the question expects (a date for "when", …)
     gains ``TYPE_BONUS``, so the first quote is the one that answers; an answer the question
     already names (in ``named``: its text and, for an English question, its Turkish gloss) does
-    not count. A sentence about another place than the question's loses ``PLACE_PENALTY``.
+    not count. A sentence about another place than the question's loses ``PLACE_PENALTY``; a row
+    of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``.
     Sentences in ``exclude`` (already quoted in the conversation) are skipped.
     """
     terms = set(analyze(query.text))
     kind = expected_type(query.text)
+    tables = table_numbers(query.text)
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
         sims = retriever.sentence_vectors(hit.row) @ query.vector
+        asked_table = bool(tables) and hit.passage.kind == "table" and bool(
+            tables & table_numbers(hit.passage.sentences[0].text)
+        )
         for sentence, sim in zip(hit.passage.sentences, sims, strict=True):
             if not _quotable(hit.passage, sentence) or sentence.text in exclude:
                 continue
@@ -108,6 +116,8 @@ def select_sentences(
                 score += TYPE_BONUS
             if place_conflict(named or query.text, sentence.text):
                 score -= PLACE_PENALTY
+            if asked_table:
+                score += TABLE_BONUS
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
     if not scored:

@@ -9,7 +9,7 @@ import pytest
 from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
-from qa.signals import carries_type, expected_type, is_yes_no, number_missing
+from qa.signals import carries_type, expected_type, is_yes_no, number_missing, table_numbers
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -183,3 +183,25 @@ def test_a_follow_up_quotes_only_new_sentences(engine):
     quoted = [c.sentence.text for c in first.citations]
     again = engine.ask("Daimî Sekretarya nerede kuruldu?", exclude=quoted)
     assert not {c.sentence.text for c in again.citations} & set(quoted)
+
+
+def test_table_references_are_read_from_questions_and_captions():
+    assert table_numbers("Tablo 1'de hangi fırsatlar sayılıyor?") == {"1"}
+    assert table_numbers("Compare Table 2 with table 1.") == {"1", "2"}
+    assert table_numbers("Tablo: Farklı modeller") == set()
+
+
+@pytest.mark.parametrize(("question", "caption"), [
+    ("Tablo 1'de hangi fırsatlar sayılıyor?", "Tablo 1"),
+    ("Tablo 2'deki modellerin avantajları neler?", "Tablo 2"),
+    ("Which models does Table 2 set side by side?", "Tablo 2"),
+])
+def test_a_question_that_names_a_table_is_answered_from_its_rows(engine, question, caption):
+    chosen, _ = engine.answerer.answerability(engine.prepare(question))
+    first = chosen[0][0].passage
+    assert first.kind == "table" and caption in first.text
+
+
+def test_an_answer_about_a_named_table_quotes_it_first(engine):
+    answer = engine.ask("Which models does Table 2 set side by side?")
+    assert answer.answered and "Tablo 2" in answer.citations[0].passage.text
