@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -259,8 +259,18 @@ class ExtractiveAnswerer:
         return not request.broad and self._far(request, threshold, self.model)
 
     def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:
-        """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question never is)."""
-        return not self.glossed(request) and self.relevance(request, model.generic(request.detected)) < threshold
+        """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question, or one
+        about a table of the documents, never is)."""
+        if self.glossed(request) or table_numbers(request.text) & self.tables:
+            return False
+        return self.relevance(request, model.generic(request.detected)) < threshold
+
+    @cached_property
+    def tables(self) -> set[str]:
+        """The numbers of the documents' tables, from their captions ("Tablo 2: …")."""
+        return {
+            n for p in self.retriever.backend.passages if p.kind == "table" for n in table_numbers(p.sentences[0].text)
+        }
 
     def glossed(self, request: AnswerRequest) -> bool:
         """Whether the glossary puts a non-Turkish question into the documents' own words (most of

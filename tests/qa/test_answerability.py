@@ -202,6 +202,16 @@ def test_a_question_that_names_a_table_is_answered_from_its_rows(engine, questio
     assert first.kind == "table" and caption in first.text
 
 
-def test_an_answer_about_a_named_table_quotes_it_first(engine):
-    answer = engine.ask("Which models does Table 2 set side by side?")
-    assert answer.answered and "Tablo 2" in answer.citations[0].passage.text
+@pytest.mark.parametrize(("question", "caption"), [
+    ("Which models does Table 2 set side by side?", "Tablo 2"),
+    # Under the Turkish off-topic threshold by its score: a table of the documents makes it on topic.
+    ("Tablo 1'de hangi fırsatlar sayılıyor?", "Tablo 1"),
+])
+def test_an_answer_about_a_named_table_quotes_it_first(engine, question, caption):
+    answer = engine.ask(question)
+    assert answer.answered and caption in answer.citations[0].passage.text
+
+
+def test_a_table_the_documents_lack_does_not_make_a_question_on_topic(engine):
+    assert engine.answerer.tables == {"1", "2"}
+    assert engine.ask("Tablo 7'de en iyi kek tarifi hangisi?").declined == "off_topic"
