@@ -143,6 +143,30 @@ def table_numbers(text: str) -> set[str]:
     return set(_TABLE_NUMBER_RE.findall(text))
 
 
+# "What does INTCEN stand for?", "PNR neyin kısaltması?", "Europol'ün açık adı nedir?"
+_EXPANSION_RES = (
+    re.compile(r"\bwhat (?:does|do|did) (?:the )?([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*) (?:stand|stands) for\b", re.IGNORECASE),
+    re.compile(r"\b(?:what is|what's) the full (?:name|form) of (?:the )?([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*)", re.IGNORECASE),
+    re.compile(r"\b([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*?)(?:['’]\w+)? (?:kısaltması )?neyin kısaltması", re.IGNORECASE),
+    re.compile(r"\b([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*?)['’]\w+ (?:açık adı|açılımı|tam adı)", re.IGNORECASE),
+)
+
+
+def expansion_asked(question: str) -> str | None:
+    """The name whose full form ``question`` asks for ("What does INTCEN stand for?" → INTCEN), or None."""
+    for pattern in _EXPANSION_RES:
+        m = pattern.search(question)
+        if m:
+            return m.group(1)
+    return None
+
+
+def defines(sentence: str, name: str) -> bool:
+    """Whether ``sentence`` spells ``name`` out in parentheses: "INTCEN (European Union …" or "… (PNR)"."""
+    n = re.escape(name)
+    return bool(re.search(rf"\b{n}['’]?\w*\s*\(|\({n}\)", sentence))
+
+
 _YES_NO_RE = re.compile(
     r"^(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should)\b|\b(mi|mı|mu|mü)(dir|dır|dur|dür)?\s*\??$"
 )

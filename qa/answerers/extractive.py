@@ -36,7 +36,16 @@ from qa.broad import KEY_SENTENCES
 from qa.places import place_conflict
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
-from qa.signals import carries_type, expected_type, is_yes_no, number_missing, table_numbers, terms_missing
+from qa.signals import (
+    carries_type,
+    defines,
+    expansion_asked,
+    expected_type,
+    is_yes_no,
+    number_missing,
+    table_numbers,
+    terms_missing,
+)
 
 # Sentences are drawn from this many top passages.
 ANSWER_PASSAGES = 3
@@ -53,6 +62,8 @@ PLACE_PENALTY = 0.02
 # A question that names a table ("Tablo 1'de …", "In Table 2 …") is answered from that table's
 # rows, which read less like the question than prose about the same things does.
 TABLE_BONUS = 0.05
+# Likewise, "What does INTCEN stand for?" is answered by the sentence that spells INTCEN out.
+DEFINITION_BONUS = TABLE_BONUS
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -95,12 +106,14 @@ def select_sentences(
     gains ``TYPE_BONUS``, so the first quote is the one that answers; an answer the question
     already names (in ``named``: its text and, for an English question, its Turkish gloss) does
     not count. A sentence about another place than the question's loses ``PLACE_PENALTY``; a row
-    of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``.
+    of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``, and a sentence that
+    spells out the name whose full form is asked ("What does INTCEN stand for?") ``DEFINITION_BONUS``.
     Sentences in ``exclude`` (already quoted in the conversation) are skipped.
     """
     terms = set(analyze(query.text))
     kind = expected_type(query.text)
     tables = table_numbers(query.text)
+    expanded = expansion_asked(query.text)
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
         sims = retriever.sentence_vectors(hit.row) @ query.vector
@@ -118,6 +131,8 @@ def select_sentences(
                 score -= PLACE_PENALTY
             if asked_table:
                 score += TABLE_BONUS
+            if expanded and defines(sentence.text, expanded):
+                score += DEFINITION_BONUS
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
     if not scored:

@@ -9,7 +9,7 @@ import pytest
 from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
-from qa.signals import carries_type, expected_type, is_yes_no, number_missing, table_numbers
+from qa.signals import carries_type, defines, expansion_asked, expected_type, is_yes_no, number_missing, table_numbers
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -215,3 +215,30 @@ def test_an_answer_about_a_named_table_quotes_it_first(engine, question, caption
 def test_a_table_the_documents_lack_does_not_make_a_question_on_topic(engine):
     assert engine.answerer.tables == {"1", "2"}
     assert engine.ask("Tablo 7'de en iyi kek tarifi hangisi?").declined == "off_topic"
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("What does INTCEN stand for?", "INTCEN"),
+    ("What is the full name of CARICC?", "CARICC"),
+    ("PNR neyin kısaltması?", "PNR"),
+    ("Europol'ün açık adı nedir?", "Europol"),
+    ("Europol ne yapar?", None),
+])
+def test_a_question_for_a_full_name_is_recognised(question, name):
+    assert expansion_asked(question) == name
+
+
+def test_a_definition_spells_the_name_out_in_parentheses():
+    assert defines("bugün INTCEN (European Union Intelligence and Situation Center) olarak", "INTCEN")
+    assert defines("Yolcu İsim Kayıtları (PNR) direktifi", "PNR")
+    assert defines("Europol’ün (European Union Agency for Law Enforcement Cooperation)", "Europol")
+    assert not defines("AB’nin INTCEN bünyesindeki Hybrid Fusion Cell", "INTCEN")
+
+
+@pytest.mark.parametrize(("question", "definition"), [
+    ("What does INTCEN stand for?", "INTCEN ("),
+    ("PNR neyin kısaltması?", "(PNR)"),
+])
+def test_the_sentence_that_spells_a_name_out_is_quoted_first(engine, question, definition):
+    chosen, _ = engine.answerer.answerability(engine.prepare(question))
+    assert definition in chosen[0][1].text
