@@ -11,6 +11,7 @@ place of Avustralya and Avusturya.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,32 +25,51 @@ def default_places_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "places.txt"
 
 
-@lru_cache(maxsize=4)
-def load_places(path: Path) -> dict[tuple[str, ...], str]:
-    """Each place name (as casefolded words) → the place's first name.
+KINDS = ("country", "city")
 
-    One place per line, other names after ``;`` ("ABD; Amerika"); ``#`` lines are comments.
+
+@dataclass(frozen=True)
+class Place:
+    """A country or city of the gazetteer, by its first (Turkish) name."""
+
+    name: str
+    kind: str
+
+
+@lru_cache(maxsize=4)
+def load_places(path: Path) -> dict[tuple[str, ...], Place]:
+    """Each place name (as casefolded words) → its place.
+
+    One place per line: ``country`` or ``city``, a tab, then its names separated by ``;``, the
+    Turkish one first ("country<TAB>ABD; Amerika; USA"); ``#`` lines are comments.
+
+    Raises:
+        ValueError: a line has no known kind (the message names the line).
     """
-    names: dict[tuple[str, ...], str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    names: dict[tuple[str, ...], Place] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        forms = [f.strip() for f in line.split(";") if f.strip()]
+        kind, _, rest = line.partition("\t")
+        if kind not in KINDS or not rest.strip():
+            raise ValueError(f"{path}, line {number}: expected 'country|city<TAB>name; name', got {line!r}")
+        forms = [f.strip() for f in rest.split(";") if f.strip()]
         for form in forms:
-            names[tuple(turkish_casefold(form).split())] = forms[0]
+            names[tuple(turkish_casefold(form).split())] = Place(forms[0], kind)
     return names
 
 
-def places_in(text: str, names: dict[tuple[str, ...], str]) -> set[str]:
-    """The places ``text`` names (a name with a suffix after an apostrophe counts: "Ankara’da")."""
+def places_in(text: str, names: dict[tuple[str, ...], Place], kind: str | None = None) -> set[str]:
+    """The places ``text`` names, of ``kind`` only when given (a name with a suffix after an
+    apostrophe counts: "Ankara’da")."""
     words = [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(text))]
     longest = max((len(k) for k in names), default=0)
     found = set()
     for i in range(len(words)):
         for n in range(1, longest + 1):
             place = names.get(tuple(words[i : i + n]))
-            if place is not None:
-                found.add(place)
+            if place is not None and (kind is None or place.kind == kind):
+                found.add(place.name)
     return found
 
 
@@ -58,3 +78,9 @@ def place_conflict(question: str, sentence: str, path: Path | None = None) -> bo
     names = load_places(path or default_places_path())
     asked, said = places_in(question, names), places_in(sentence, names)
     return bool(asked - said) and bool(said - asked)
+
+
+def new_places(question: str, sentence: str, kind: str | None = None) -> set[str]:
+    """The places (of ``kind``) that ``sentence`` names and ``question`` does not."""
+    names = load_places(default_places_path())
+    return places_in(sentence, names, kind) - places_in(question, names, kind)

@@ -5,7 +5,7 @@ answerability features (``qa.answerability``) and by answer selection
 (``qa.answerers.extractive``):
 
 * :func:`expected_type` / :func:`carries_type`: the answer type a question expects (month,
-  date, number, person, place, list of names) and whether a sentence holds one the question lacks;
+  date, number, person, city, country, place, list of names) and whether a sentence holds one the question lacks;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
 * :func:`is_yes_no`: a yes/no question.
@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from index.analysis import analyze, turkish_casefold
+from qa.places import default_places_path, load_places, new_places, places_in
 
 # A question word found in at most this many passages is specific to the question.
 SPECIFIC_DF = 3
@@ -35,10 +36,12 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
     # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
     ("person", re.compile(r"\b(who(?! (is|was|are|were) (?!the |a |an ))|whom|kim|kime|kimi|kimin)\b")),
-    ("place", re.compile(
-        # "which Azerbaijani city", "hangi Orta Asya kentinde": up to two words in between.
-        r"\b(nerede|nereye|nereden|neresi\w*|hangi (\w+ ){0,2}(şehir|şehr|kent)\w*|başkent\w*|where|"
-        r"(which|what) (\w+ ){0,2}(city|town)|capital)\b")),
+    # One city, one country, or a place of either kind ("hangi ülkede" is one country; "hangi
+    # ülkeler" is a list, below). "which Azerbaijani city": up to two words in between.
+    ("city", re.compile(
+        r"\b(hangi (\w+ ){0,2}(şehir|şehr|kent)\w*|başkent\w*|(which|what) (\w+ ){0,2}(city|town)|capital)\b")),
+    ("country", re.compile(r"\b(hangi (\w+ ){0,2}ülke(de|den|ye|yi|si|nin)?|(which|what) (\w+ ){0,2}country)\b")),
+    ("place", re.compile(r"\b(nerede|nereye|nereden|neresi\w*|where)\b")),
     # Several countries or states: a list of names.
     # "hangi Kuzey Afrika ülkelerine", "which Central Asian states": up to two words in between.
     ("names", re.compile(
@@ -81,7 +84,7 @@ def _months(text: str) -> set[str]:
 
 
 def expected_type(question: str) -> str | None:
-    """``month``, ``date``, ``number``, ``person``, ``place``, ``names``, or None when the question asks for none."""
+    """``month``, ``date``, ``number``, ``person``, ``city``, ``country``, ``place``, ``names``, or None."""
     text = _folded(question)
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(text):
@@ -112,7 +115,15 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
         return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
-    return any(turkish_casefold(m.group(1)) not in q for m in _PLACE_RE.finditer(sentence))
+    located = {turkish_casefold(m.group(1)) for m in _PLACE_RE.finditer(sentence)} - {""}
+    located = {name for name in located if name not in q}
+    if kind == "country":
+        return bool(new_places(question, sentence, "country"))
+    countries = {turkish_casefold(c) for c in places_in(sentence, load_places(default_places_path()), "country")}
+    if kind == "city":
+        # A city of the gazetteer, or a name in the locative that is no country ("Ankara’da").
+        return bool(new_places(question, sentence, "city")) or bool(located - countries)
+    return bool(located)
 
 
 def specific_terms(question: str, document_frequency: dict[str, int]) -> set[str]:

@@ -24,8 +24,11 @@ from qa.signals import carries_type, defines, expansion_asked, expected_type, is
     ("Millî İstihbarat Teşkilatı'nın başkanı kim?", "person"),
     ("Daimî Sekretarya nerede kuruldu?", "place"),
     ("Where is Pine Gap?", "place"),
-    ("In which Azerbaijani city was the network uncovered?", "place"),
-    ("Ağ hangi Azerbaycan şehrinde ortaya çıkarıldı?", "place"),
+    ("In which Azerbaijani city was the network uncovered?", "city"),
+    ("Ağ hangi Azerbaycan şehrinde ortaya çıkarıldı?", "city"),
+    ("DEAŞ’ın yeni yapılanması hangi ülkede ortaya çıkarıldı?", "country"),
+    ("In which country was the structure uncovered?", "country"),
+    ("1998 protokolünü hangi ülkeler imzaladı?", "names"),
     ("Five Eyes nedir?", None),
     # A list of names, with words between "hangi" / "which" and the countries.
     ("Fransa terör izleme verilerini hangi Kuzey Afrika ülkelerine verdi?", "names"),
@@ -57,6 +60,18 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert carries_type("person", "Azerbaycan Cumhurbaşkanı İlham Aliyev tarafından kabul", "Who received them?")
     assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is the secretariat?")
     assert not carries_type("place", "Sadır Caparov’un 2022 yılında yaptığı vurgu", "In which city did he speak?")
+
+
+def test_a_city_a_country_and_a_place_are_told_apart():
+    sentence = "Bunun yanında, DEAŞ’ın Azerbaycan’daki yeni yapılanmasının ortaya çıkarılması ve Kazakistan ile"
+    # One country is asked for, not a list of two: Azerbaycan answers it.
+    assert carries_type("country", sentence, "DEAŞ’ın yeni yapılanması hangi ülkede ortaya çıkarıldı?")
+    assert carries_type("country", "Kazakistan özellikle Hazar Denizi kıyı güvenliğinde", "Hangi ülke öne çıkıyor?")
+    # A country does not answer "which city"; a city does, in any case.
+    assert not carries_type("city", sentence, "Hangi şehirde ortaya çıkarıldı?")
+    assert carries_type("city", "Daimî Sekretaryasının Ankara’da kurulması", "Which city hosts it?")
+    assert carries_type("city", "Toplantı Bakü ev sahipliğinde yapıldı.", "Which city hosted it?")
+    assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is it?")
 
 
 def test_an_era_dates_only_a_question_about_an_era():

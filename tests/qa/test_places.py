@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qa.places import default_places_path, load_places, place_conflict, places_in
 
 
@@ -28,9 +30,17 @@ def test_a_sentence_about_another_place_conflicts() -> None:
 
 def test_a_gazetteer_can_be_given_as_a_file(tmp_path: Path) -> None:
     path = tmp_path / "places.txt"
-    path.write_text("# places\nAtlantis; Atlantida\nLemurya\n", encoding="utf-8")
+    path.write_text("# places\ncountry\tAtlantis; Atlantida\ncity\tLemurya\n", encoding="utf-8")
     assert place_conflict("Atlantida'da ne oldu?", "Lemurya’da oldu.", path)
     assert not place_conflict("Atlantis'te ne oldu?", "Atlantida’da oldu.", path)
+    assert places_in("Lemurya ve Atlantis", load_places(path), "city") == {"Lemurya"}
+
+
+def test_a_gazetteer_line_without_a_kind_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "places.txt"
+    path.write_text("country\tAtlantis\nLemurya\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        load_places(path)
 
 
 def test_a_question_about_another_place_than_the_report_gives_is_declined(engine) -> None:
