@@ -115,13 +115,13 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
         return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
-    located = {turkish_casefold(m.group(1)) for m in _PLACE_RE.finditer(sentence)} - {""}
-    located = {name for name in located if name not in q}
     if kind == "country":
         return bool(new_places(question, sentence, "country"))
-    countries = {turkish_casefold(c) for c in places_in(sentence, load_places(default_places_path()), "country")}
+    # Names in the locative ("Ankara’da") that the question does not name.
+    located = {name for name in (turkish_casefold(m.group(1)) for m in _PLACE_RE.finditer(sentence)) if name not in q}
     if kind == "city":
-        # A city of the gazetteer, or a name in the locative that is no country ("Ankara’da").
+        # A city of the gazetteer, or a name in the locative that is no country.
+        countries = {turkish_casefold(c) for c in places_in(sentence, load_places(default_places_path()), "country")}
         return bool(new_places(question, sentence, "city")) or bool(located - countries)
     return bool(located)
 
@@ -143,10 +143,8 @@ def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict
 
 
 # "Tablo 1", "Table 2", "9/11": a reference, not a number asked about.
-_TABLE_REF_RE = re.compile(r"\b(tablo|table)\s*\d+|\d+/\d+", re.IGNORECASE)
-
-
 _TABLE_NUMBER_RE = re.compile(r"\b(?:tablo|table)\s*(\d+)", re.IGNORECASE)
+_TABLE_REF_RE = re.compile(rf"{_TABLE_NUMBER_RE.pattern}|\d+/\d+", re.IGNORECASE)
 
 
 def table_numbers(text: str) -> set[str]:

@@ -227,19 +227,20 @@ class ExtractiveAnswerer:
             score += weight * float(self.retriever.centroid @ vector - self.generic_centroid @ vector)
         return score
 
-    def features(self, request: AnswerRequest, chosen: list[tuple[Hit, Sentence, float]]) -> Features:
-        """The answerability features of ``request`` and its chosen sentences (``chosen`` best first)."""
+    def features(self, request: AnswerRequest, chosen: list[tuple[Hit, Sentence, float]], named: str) -> Features:
+        """The answerability features of ``request`` and its chosen sentences (``chosen`` best first);
+        ``named`` is what the question names (:meth:`named`)."""
         best_hit, best_sentence, _ = chosen[0]
         vecs = self.retriever.sentence_vectors(best_hit.row)
         kind = expected_type(request.text)
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
-            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, self.named(request))),
+            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, named)),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),
             yes_no=float(is_yes_no(request.text)),
             english=float(request.detected != "tr"),
-            place_conflict=float(place_conflict(self.named(request), best_sentence.text)),
+            place_conflict=float(place_conflict(named, best_sentence.text)),
         )
 
     def named(self, request: AnswerRequest) -> str:
@@ -260,11 +261,11 @@ class ExtractiveAnswerer:
 
     def answerability(self, request: AnswerRequest) -> tuple[list[tuple[Hit, Sentence, float]], Features | None]:
         """The sentences ``request`` would quote (best first) and their features (None when there are none)."""
+        named = self.named(request)
         chosen = select_sentences(
-            self.retriever, request.query, request.hits, self.settings.answer_sentences, request.exclude,
-            self.named(request),
+            self.retriever, request.query, request.hits, self.settings.answer_sentences, request.exclude, named
         )
-        return chosen, (self.features(request, chosen) if chosen else None)
+        return chosen, (self.features(request, chosen, named) if chosen else None)
 
     def off_topic(self, request: AnswerRequest) -> bool:
         """Whether ``request`` is not about the corpus at all (junk, no known word, or too far from it)."""
