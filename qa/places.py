@@ -20,8 +20,9 @@ from index.analysis import strip_apostrophe_suffix, turkish_casefold
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+@lru_cache(maxsize=1)
 def default_places_path() -> Path:
-    """The gazetteer shipped with the project."""
+    """The gazetteer shipped with the project (resolved once: it is asked for every sentence)."""
     return Path(__file__).resolve().parent / "data" / "places.txt"
 
 
@@ -73,14 +74,26 @@ def places_in(text: str, names: dict[tuple[str, ...], Place], kind: str | None =
     return found
 
 
+@lru_cache(maxsize=16384)
+def _named_places(text: str, path: Path, kind: str | None) -> frozenset[str]:
+    """:func:`places_in` of the gazetteer at ``path``, cached: answer selection asks it of the
+    same question and sentences for every candidate sentence."""
+    return frozenset(places_in(text, load_places(path), kind))
+
+
 def place_conflict(question: str, sentence: str, path: Path | None = None) -> bool:
     """Whether ``sentence`` names a place ``question`` does not, and lacks one that it does."""
-    names = load_places(path or default_places_path())
-    asked, said = places_in(question, names), places_in(sentence, names)
+    path = path or default_places_path()
+    asked, said = _named_places(question, path, None), _named_places(sentence, path, None)
     return bool(asked - said) and bool(said - asked)
 
 
 def new_places(question: str, sentence: str, kind: str | None = None) -> set[str]:
     """The places (of ``kind``) that ``sentence`` names and ``question`` does not."""
-    names = load_places(default_places_path())
-    return places_in(sentence, names, kind) - places_in(question, names, kind)
+    path = default_places_path()
+    return set(_named_places(sentence, path, kind) - _named_places(question, path, kind))
+
+
+def countries_in(text: str) -> frozenset[str]:
+    """The countries of the shipped gazetteer that ``text`` names."""
+    return _named_places(text, default_places_path(), "country")

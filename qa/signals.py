@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 
 from index.analysis import analyze, turkish_casefold
-from qa.places import default_places_path, load_places, new_places, places_in
+from qa.places import countries_in, new_places
 
 # A question word found in at most this many passages is specific to the question.
 SPECIFIC_DF = 3
@@ -121,7 +121,7 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
     located = {name for name in (turkish_casefold(m.group(1)) for m in _PLACE_RE.finditer(sentence)) if name not in q}
     if kind == "city":
         # A city of the gazetteer, or a name in the locative that is no country.
-        countries = {turkish_casefold(c) for c in places_in(sentence, load_places(default_places_path()), "country")}
+        countries = {turkish_casefold(c) for c in countries_in(sentence)}
         return bool(new_places(question, sentence, "city")) or bool(located - countries)
     return bool(located)
 
