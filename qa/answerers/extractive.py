@@ -33,6 +33,7 @@ from qa.answer import Answer, Citation
 from qa.answerability import AnswerabilityModel, Features, default_model_path, generic_questions, is_junk, knows_a_word
 from qa.answerers.base import AnswerRequest
 from qa.broad import KEY_SENTENCES
+from qa.glossary import Translation
 from qa.places import place_conflict
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
@@ -246,11 +247,16 @@ class ExtractiveAnswerer:
     def named(self, request: AnswerRequest) -> str:
         """What ``request`` names: its text, and for a glossed question also its Turkish gloss
         ("Azerbaijani city" names Azerbaycan, which a quote must not offer as the place asked for)."""
-        if request.detected == "tr":
-            return request.text
-        gloss = request.query.gloss
-        translation = gloss.translation if gloss is not None else self.retriever.translate(request.text)
+        translation = self.translation(request)
         return request.text if translation is None else f"{request.text} {translation.text}"
+
+    def translation(self, request: AnswerRequest) -> Translation | None:
+        """A non-Turkish question in the documents' Turkish words (``qa.glossary``): the gloss the
+        search embedded, or a fresh one; None for a Turkish question or one too little translates."""
+        if request.detected == "tr":
+            return None
+        gloss = request.query.gloss
+        return gloss.translation if gloss is not None else self.retriever.translate(request.text)
 
     def decline(self, request: AnswerRequest, reason: str = NOT_IN_REPORT) -> Answer:
         """The sentinel answer for ``reason`` in the request's language, with the hits as the closest passages."""
@@ -291,9 +297,7 @@ class ExtractiveAnswerer:
     def glossed(self, request: AnswerRequest) -> bool:
         """Whether the glossary puts a non-Turkish question into the documents' own words (most of
         its content words are words of the documents): a question about them, whatever its score."""
-        if request.detected == "tr":
-            return False
-        return request.query.gloss is not None or self.retriever.translate(request.text) is not None
+        return self.translation(request) is not None
 
     def decide(
         self, request: AnswerRequest, threshold: float, model: AnswerabilityModel
