@@ -5,10 +5,10 @@ this" from "the report mentions these things but not the detail asked" (a near-m
 "In what year was the BRUSA Agreement signed?"). The features below say what is missing:
 
 * ``similarity``: the best sentence's cosine similarity to the question;
-* ``type_missing``: the question expects a date, number, person, place or list of names
-  (``when``/``ne zaman``, ``how many``/``kaç``, ``who``/``kim``, ``where``/``nerede``,
-  ``which countries``/``hangi ülkeler``) and the best sentence has none that the question does
-  not already name;
+* ``type_missing``: the question expects a date, number, person, named body, place or list of
+  names (``when``/``ne zaman``, ``how many``/``kaç``, ``who``/``kim``, ``which agency``/``hangi
+  kurum``, ``where``/``nerede``, ``which countries``/``hangi ülkeler``) and the best sentence has
+  none that the question does not already name;
 * ``terms_missing``: share of the question's specific terms (words found in at most
   ``SPECIFIC_DF`` passages, and numbers) that the quoted sentences do not contain;
 * ``number_missing``: the question names a number (a year) that the best sentence does not;

@@ -97,3 +97,9 @@ def new_places(question: str, sentence: str, kind: str | None = None) -> set[str
 def countries_in(text: str) -> frozenset[str]:
     """The countries of the shipped gazetteer that ``text`` names."""
     return _named_places(text, default_places_path(), "country")
+
+
+def is_place(name: str) -> bool:
+    """Whether ``name`` (a suffix after an apostrophe allowed) is a country or city of the gazetteer."""
+    words = tuple(strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(name)))
+    return words in load_places(default_places_path())

@@ -5,7 +5,8 @@ answerability features (``qa.answerability``) and by answer selection
 (``qa.answerers.extractive``):
 
 * :func:`expected_type` / :func:`carries_type`: the answer type a question expects (month,
-  date, number, person, city, country, place, list of names) and whether a sentence holds one the question lacks;
+  date, number, person, city, country, named body, place, list of names) and whether a
+  sentence holds one the question lacks;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
 * :func:`is_yes_no`: a yes/no question.
@@ -17,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from index.analysis import analyze, turkish_casefold
-from qa.places import countries_in, new_places
+from qa.places import countries_in, is_place, new_places
 
 # A question word found in at most this many passages is specific to the question.
 SPECIFIC_DF = 3
@@ -41,6 +42,11 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("city", re.compile(
         r"\b(hangi (\w+ ){0,2}(şehir|şehr|kent)\w*|başkent\w*|(which|what) (\w+ ){0,2}(city|town)|capital)\b")),
     ("country", re.compile(r"\b(hangi (\w+ ){0,2}ülke(de|den|ye|yi|si|nin)?|(which|what) (\w+ ){0,2}country)\b")),
+    # A named body: "which agency", "what is the name of …", "hangi kurumla", "servisinin adı nedir".
+    ("body", re.compile(
+        r"\b((which|what) (\w+ ){0,2}(agency|agencies|organi[sz]ations?|services?|institutions?|bodies|body)|"
+        r"what is the name of|(adı|ismi) (nedir|ne)|hangi (\w+ ){0,2}(kurum|kuruluş|servis|teşkilat|örgüt)"
+        r"(u|a|la|dan|un|lar\w*)?)\b")),
     ("place", re.compile(r"\b(nerede|nereye|nereden|neresi\w*|where)\b")),
     # Several countries or states: a list of names.
     # "hangi Kuzey Afrika ülkelerine", "which Central Asian states": up to two words in between.
@@ -66,6 +72,8 @@ _NUMBER_WORDS = frozenset(
     ]
 )
 _NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w’']+)*")
+# An acronym of two or more capitals: "NSA", "MİT", "INTCEN".
+_ACRONYM_RE = re.compile(r"\b[A-ZÇĞİÖŞÜ]{2,}\b")
 # A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev".
 _PERSON_RE = re.compile(r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+[A-ZÇĞİÖŞÜ]\w+")
 # A proper name with a locative or ablative suffix: "Ankara’da", "Avustralya’daki", "Özbekistan’dan".
@@ -84,7 +92,7 @@ def _months(text: str) -> set[str]:
 
 
 def expected_type(question: str) -> str | None:
-    """``month``, ``date``, ``number``, ``person``, ``city``, ``country``, ``place``, ``names``, or None."""
+    """``month``, ``date``, ``number``, ``person``, ``city``, ``country``, ``body``, ``place``, ``names``, or None."""
     text = _folded(question)
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(text):
@@ -115,6 +123,13 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
         return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
+    if kind == "body":
+        # An acronym ("NSA") or a run of two or more capitalised words ("Savunma İstihbarat Servisi"),
+        # the sentence's first word aside, that is no place and that the question does not name.
+        names = _ACRONYM_RE.findall(sentence) + [
+            m.group(0) for m in _NAME_RUN_RE.finditer(sentence) if m.start() > 0 and " " in m.group(0)
+        ]
+        return any(turkish_casefold(n.split()[0])[:5] not in q and not is_place(n) for n in names)
     if kind == "country":
         return bool(new_places(question, sentence, "country"))
     # Names in the locative ("Ankara’da") that the question does not name.

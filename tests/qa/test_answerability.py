@@ -36,6 +36,13 @@ from qa.signals import carries_type, defines, expansion_asked, expected_type, is
     # A month, not just a date: the year alone does not answer it.
     ("In which month of 2019 did the chiefs meet in Baku?", "month"),
     ("İstihbarat başkanları 2019'da hangi ayda toplandı?", "month"),
+    # A named body: an agency, a service, an organisation.
+    ("Which agency did Danish intelligence share Baltic traffic with?", "body"),
+    ("Danimarka servisi Baltık trafiğini hangi kurumla paylaştı?", "body"),
+    ("Türkmenistan'ın istihbarat servisinin adı nedir?", "body"),
+    ("What is the name of the conference?", "body"),
+    # "kurumsallaşma" is no body.
+    ("Hangi adımlar kurumsallaşmaya zemin hazırladı?", None),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -72,6 +79,17 @@ def test_a_city_a_country_and_a_place_are_told_apart():
     assert carries_type("city", "Daimî Sekretaryasının Ankara’da kurulması", "Which city hosts it?")
     assert carries_type("city", "Toplantı Bakü ev sahipliğinde yapıldı.", "Which city hosted it?")
     assert carries_type("place", "Daimî Sekretaryasının Ankara’da kurulması", "Where is it?")
+
+
+def test_a_body_is_an_acronym_or_a_capitalised_name_that_is_no_place():
+    question = "Which agency did Danish intelligence share Baltic traffic with?"
+    assert carries_type("body", "Danimarka servisinin, ABD Ulusal Güvenlik Ajansı (NSA) ile paylaştığı", question)
+    # Places are no bodies, nor is what the question names.
+    assert not carries_type("body", "Bu protokol Azerbaycan, Kazakistan ve Türkiye tarafından imzalandı.", question)
+    assert not carries_type("body", "Bu trafik Suudi Arabistan’la paylaşıldı.", question)
+    assert not carries_type("body", "Danish intelligence shared it.", question)
+    assert carries_type("body", "Bu tarihten sonra Türk Konseyi İstihbarat Kurumları Konferansı toplandı.",
+                        "Konferansın adı nedir?")
 
 
 def test_an_era_dates_only_a_question_about_an_era():

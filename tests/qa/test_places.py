@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.places import default_places_path, load_places, place_conflict, places_in
+from qa.places import default_places_path, is_place, load_places, place_conflict, places_in
 
 
 def test_places_are_found_with_their_suffixes_and_by_whole_name() -> None:
@@ -16,6 +16,12 @@ def test_places_are_found_with_their_suffixes_and_by_whole_name() -> None:
     # Five-letter stems would make one place of these two.
     assert places_in("Avustralya", names) != places_in("Avusturya", names)
     assert places_in("güvenlik iş birliği", names) == set()
+
+
+def test_a_name_is_a_place_only_as_a_whole() -> None:
+    assert is_place("Suudi Arabistan’la") and is_place("Saudi Arabia") and is_place("Bakü")
+    # A body named after a country is no place.
+    assert not is_place("Danimarka Savunma İstihbarat Servisi") and not is_place("NSA")
 
 
 def test_a_sentence_about_another_place_conflicts() -> None:
