@@ -65,6 +65,8 @@ PLACE_PENALTY = 0.02
 TABLE_BONUS = 0.05
 # Likewise, "What does INTCEN stand for?" is answered by the sentence that spells INTCEN out.
 DEFINITION_BONUS = TABLE_BONUS
+# Passages searched (BM25 on the name) for the one that spells out a name asked about.
+SPELLED_OUT_DEPTH = 10
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -234,9 +236,14 @@ class ExtractiveAnswerer:
         best_hit, best_sentence, _ = chosen[0]
         vecs = self.retriever.sentence_vectors(best_hit.row)
         kind = expected_type(request.text)
+        expanded = expansion_asked(request.text)
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
-            type_missing=float(kind is not None and not carries_type(kind, best_sentence.text, named)),
+            type_missing=float(
+                (kind is not None and not carries_type(kind, best_sentence.text, named))
+                # "What does X stand for?" is answered only by the sentence that spells X out.
+                or (expanded is not None and not defines(best_sentence.text, expanded))
+            ),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),
             yes_no=float(is_yes_no(request.text)),
@@ -283,9 +290,19 @@ class ExtractiveAnswerer:
     def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:
         """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question, or one
         about a table of the documents, never is)."""
-        if self.glossed(request) or table_numbers(request.text) & self.tables:
+        if self.glossed(request) or table_numbers(request.text) & self.tables or self.spelled_out(request):
             return False
         return self.relevance(request, model.generic(request.detected)) < threshold
+
+    def spelled_out(self, request: AnswerRequest) -> bool:
+        """Whether ``request`` asks the full form of a name that the documents spell out
+        ("Europol'ün açık adı nedir?" and "Europol’ün (European Union Agency …")."""
+        name = expansion_asked(request.text)
+        if name is None:
+            return False
+        passages = self.retriever.backend.passages
+        rows = self.retriever.backend.lexical(name, SPELLED_OUT_DEPTH)
+        return any(defines(s.text, name) for row in rows for s in passages[row].sentences)
 
     @cached_property
     def tables(self) -> set[str]:

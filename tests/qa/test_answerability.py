@@ -275,3 +275,18 @@ def test_a_definition_spells_the_name_out_in_parentheses():
 def test_the_sentence_that_spells_a_name_out_is_quoted_first(engine, question, definition):
     chosen, _ = engine.answerer.answerability(engine.prepare(question))
     assert definition in chosen[0][1].text
+
+
+def test_the_full_form_of_a_name_the_report_spells_out_is_on_topic(engine):
+    """Its off-topic score fell under the threshold; the sentence spelling Europol out answers it."""
+    answer = engine.ask("Europol'ün açık adı nedir?")
+    assert answer.answered
+    assert "Europol’ün (European Union Agency" in answer.citations[0].sentence.text
+
+
+@pytest.mark.parametrize("question", ["NATO'nun açık adı nedir?", "What does NATO stand for?"])
+def test_the_full_form_of_a_name_the_report_does_not_spell_out_is_declined(engine, question):
+    """NATO is named in the report, never spelled out: no sentence carries what is asked."""
+    _, features = engine.answerer.answerability(engine.prepare(question))
+    assert features is not None and features.type_missing == 1.0
+    assert not engine.ask(question).answered
