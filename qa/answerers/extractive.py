@@ -288,8 +288,8 @@ class ExtractiveAnswerer:
         return not request.broad and self._far(request, threshold, self.model)
 
     def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:
-        """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question, or one
-        about a table of the documents, never is)."""
+        """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question, one
+        about a table of the documents or one asking the full form of a name they spell out never is)."""
         if self.glossed(request) or table_numbers(request.text) & self.tables or self.spelled_out(request):
             return False
         return self.relevance(request, model.generic(request.detected)) < threshold
