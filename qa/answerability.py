@@ -16,6 +16,9 @@ this" from "the report mentions these things but not the detail asked" (a near-m
 * ``english``: the question is not Turkish (cross-lingual similarities run lower);
 * ``place_conflict``: the best sentence names another country or city and not every one the
   question names (``qa.places``).
+* ``clause_gap``: for a best sentence that holds the answer type asked for, how much less like
+  the question its clauses holding that answer are than the whole sentence (``qa.signals.clauses``):
+  a year or a name in a clause about something else.
 
 :class:`AnswerabilityModel` is a logistic regression on these features, fitted by
 ``report-qa calibrate`` on the tune split and shipped as JSON (``qa/data/answerability.json``):
@@ -41,6 +44,7 @@ from qa.answer import MARKUP_RE
 
 FEATURES = (
     "similarity", "type_missing", "terms_missing", "number_missing", "yes_no", "english", "place_conflict",
+    "clause_gap",
 )
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Features:
     yes_no: float
     english: float
     place_conflict: float
+    clause_gap: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)

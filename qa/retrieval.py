@@ -149,6 +149,11 @@ class Retriever:
         """Whether a hybrid search of ``text`` ranks by its embedded gloss (non-Turkish questions)."""
         return self.settings.fusion_weights(detect_language(text)).gloss_sentence > 0
 
+    def embed_documents(self, texts: list[str]) -> NDArray[np.float32]:
+        """Document-side vectors of ``texts`` (one row each), comparable with the index's sentence vectors."""
+        with self._embed_lock:
+            return self.embedder.encode_documents(texts)
+
     def embed_many(self, texts: list[str]) -> NDArray[np.float32]:
         """Query-side vectors of ``texts`` (one row each), e.g. generated sentences to validate."""
         with self._embed_lock:

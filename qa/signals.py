@@ -7,6 +7,7 @@ answerability features (``qa.answerability``) and by answer selection
 * :func:`expected_type` / :func:`carries_type`: the answer type a question expects (month,
   date, number, person, city, country, named body, place, list of names) and whether a
   sentence holds one the question lacks;
+* :func:`clauses`: a sentence cut into clauses, to find the one that holds an answer;
 * :func:`terms_missing`: the question's rare terms absent from the quotes;
 * :func:`number_missing`: a number the question names that the sentence lacks;
 * :func:`is_yes_no`: a yes/no question.
@@ -144,6 +145,36 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
 def specific_terms(question: str, document_frequency: dict[str, int]) -> set[str]:
     """The question's analysed terms that occur in the corpus in at most ``SPECIFIC_DF`` passages."""
     return {t for t in analyze(question) if 0 < document_frequency.get(t, 0) <= SPECIFIC_DF}
+
+
+# A piece of a sentence of fewer words is no clause of its own ("Ankara’da", "Kazakistan").
+MIN_CLAUSE_WORDS = 4
+
+
+def _short(piece: str) -> bool:
+    return len(piece.split()) < MIN_CLAUSE_WORDS
+
+
+def clauses(sentence: str) -> list[str]:
+    """``sentence`` cut into clauses at commas, semicolons and colons.
+
+    A short piece joins the piece after it, and so does a piece that ends in a name before a
+    short one (a list: "… 1998 tarihinde Azerbaycan, Kazakistan, Kırgızistan, Türkiye ve
+    Türkmenistan tarafından imzalanan protokol …"): in Turkish, what a list or a short phrase
+    belongs to comes after it.
+    """
+    pieces = [p.strip() for p in re.split(r"[,;:]", sentence) if p.strip()]
+    out: list[str] = []
+    carry = ""
+    for i, piece in enumerate(pieces):
+        text = f"{carry}, {piece}" if carry else piece
+        follows = pieces[i + 1] if i + 1 < len(pieces) else None
+        if follows is not None and (_short(piece) or (_short(follows) and piece.split()[-1][:1].isupper())):
+            carry = text
+        else:
+            out.append(text)
+            carry = ""
+    return out
 
 
 def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict[str, int]) -> float:

@@ -39,6 +39,7 @@ from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
 from qa.signals import (
     carries_type,
+    clauses,
     defines,
     expansion_asked,
     expected_type,
@@ -237,10 +238,11 @@ class ExtractiveAnswerer:
         vecs = self.retriever.sentence_vectors(best_hit.row)
         kind = expected_type(request.text)
         expanded = expansion_asked(request.text)
+        carried = kind is not None and carries_type(kind, best_sentence.text, named)
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
             type_missing=float(
-                (kind is not None and not carries_type(kind, best_sentence.text, named))
+                (kind is not None and not carried)
                 # "What does X stand for?" is answered only by the sentence that spells X out.
                 or (expanded is not None and not defines(best_sentence.text, expanded))
             ),
@@ -249,7 +251,25 @@ class ExtractiveAnswerer:
             yes_no=float(is_yes_no(request.text)),
             english=float(request.detected != "tr"),
             place_conflict=float(place_conflict(named, best_sentence.text)),
+            clause_gap=(
+                self.clause_gap(request, vecs[best_hit.passage.sentences.index(best_sentence)], best_sentence.text,
+                                kind, named)
+                if kind is not None and carried else 0.0
+            ),
         )
+
+    def clause_gap(
+        self, request: AnswerRequest, vector: NDArray[np.float32], sentence: str, kind: str, named: str
+    ) -> float:
+        """How much less like the question the clauses of ``sentence`` (its vector ``vector``) that
+        hold the ``kind`` of answer are than the whole sentence: a year or a name in a clause about
+        something else. 0 for a sentence of one clause."""
+        parts = clauses(sentence)
+        if len(parts) < 2:
+            return 0.0
+        holding = [p for p in parts if carries_type(kind, p, named)] or parts
+        best = float((self.retriever.embed_documents(holding) @ request.query.vector).max())
+        return float(vector @ request.query.vector) - best
 
     def named(self, request: AnswerRequest) -> str:
         """What ``request`` names: its text, and for a glossed question also its Turkish gloss

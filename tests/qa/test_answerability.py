@@ -9,7 +9,16 @@ import pytest
 from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
-from qa.signals import carries_type, defines, expansion_asked, expected_type, is_yes_no, number_missing, table_numbers
+from qa.signals import (
+    carries_type,
+    clauses,
+    defines,
+    expansion_asked,
+    expected_type,
+    is_yes_no,
+    number_missing,
+    table_numbers,
+)
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -290,3 +299,35 @@ def test_the_full_form_of_a_name_the_report_does_not_spell_out_is_declined(engin
     _, features = engine.answerer.answerability(engine.prepare(question))
     assert features is not None and features.type_missing == 1.0
     assert not engine.ask(question).answered
+
+
+def test_a_sentence_is_cut_into_clauses_and_lists_and_short_pieces_join_what_follows():
+    protocol = (
+        "Bu sürecin istihbarat boyutu, 20 Mayıs 1998 tarihinde Azerbaycan, Kazakistan, Kırgızistan, Türkiye ve "
+        "Türkmenistan tarafından imzalanan protokol ile kurulmuştur."
+    )
+    assert clauses(protocol) == [
+        "Bu sürecin istihbarat boyutu",
+        "20 Mayıs 1998 tarihinde Azerbaycan, Kazakistan, Kırgızistan, Türkiye ve Türkmenistan tarafından "
+        "imzalanan protokol ile kurulmuştur.",
+    ]
+    assert clauses("Sekretarya 2019’da Ankara’da kuruldu; toplantılar ise her yıl başka bir başkentte yapılır.") == [
+        "Sekretarya 2019’da Ankara’da kuruldu", "toplantılar ise her yıl başka bir başkentte yapılır."
+    ]
+    assert clauses("Tek bir cümle olarak kalır") == ["Tek bir cümle olarak kalır"]
+
+
+def test_an_answer_in_a_clause_about_something_else_widens_the_clause_gap(engine):
+    """1998 dates the Turkic conference's protocol, not the CIS one: the clause holding the
+    year reads less like the question than the sentence does."""
+    def features(question):
+        _, f = engine.answerer.answerability(engine.prepare(question))
+        assert f is not None
+        return f
+
+    elsewhere = features("When did the CIS intelligence chiefs' conference first meet?")
+    asked = features("When was the Organization of Turkic States founded?")
+    assert elsewhere.clause_gap > asked.clause_gap
+    assert elsewhere.clause_gap > 0
+    # No answer type asked: no clause is looked at.
+    assert features("Türk devletleri istihbarat paylaşımında neden birbirine güveniyor?").clause_gap == 0.0
