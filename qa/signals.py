@@ -29,11 +29,16 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Which month of 2019 …?" is not answered by the year alone: a month name is asked for.
     ("month", re.compile(r"\b(hangi ay(da|ı|ında)?|(which|what) month)\b")),
     # English "when" asks for a date only at the start ("What happens when …" does not), and not
-    # for conditions ("When is cooperation more likely?").
+    # for conditions: "When is cooperation more likely?", and the habitual "When does cooperation
+    # arise?" as against "When did it start?". Likewise "ne zaman" before a verb in the aorist,
+    # the tense of what usually happens ("… ne zaman ortaya çıkar?", not "… imzalanmıştır?"), asks
+    # for a condition.
     ("date", re.compile(
-        r"(^|\b(since|until) )when\b(?!.*\b(likely|possible|useful|necessary)\b)|"
-        r"\b(ne zaman|hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|"
-        r"what date|in what year|on what date)\b")),
+        r"(^|\b(since|until) )when\b(?! (does|do|can|could|should|would|might|may)\b)"
+        r"(?!.*\b(likely|possible|useful|necessary)\b)|"
+        r"\b(ne zaman(?! (\w+ )?(?!\w*[dt][ıiuü]r\W*$)\w+(ar|er|ır|ir|ur|ür|maz|mez)\W*$)|"
+        r"hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|what date|in what year|"
+        r"on what date)\b")),
     ("number", re.compile(
         r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
     # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.

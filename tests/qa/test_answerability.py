@@ -26,6 +26,12 @@ from qa.signals import (
     ("When was the UKUSA Pact?", "date"),
     ("In which year was the Hybrid Fusion Cell set up?", "date"),
     ("What happens when the base of trust weakens?", None),
+    # What usually happens asks for a condition, not a date; what happened asks for a date.
+    ("When does cooperation with training support usually arise?", None),
+    ("Eğitim desteği de içeren iş birliği ne zaman ortaya çıkar?", None),
+    ("Güven ne zaman azalmaz?", None),
+    ("Protokol ne zaman imzalanmıştır?", "date"),
+    ("Konferans ilk kez ne zaman toplandı?", "date"),
     ("ABD Japonya'da kaç ayrı tesiste faaliyet yürütüyor?", "number"),
     ("How many civilians died?", "number"),
     ("Who received the intelligence chiefs in Baku?", "person"),
