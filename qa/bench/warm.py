@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
     """p50/p95 of embedding one query, search and ask over ``questions`` (a warm engine)."""
     from qa.answer import normalize_question
-    from qa.answerers.extractive import relevance, select_sentences
+    from qa.answerers.extractive import ExtractiveAnswerer, relevance, select_sentences
     from qa.language import answer_language, detect_language
 
     retriever = engine.retriever
@@ -41,7 +41,10 @@ def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
         ask.append(clock() - t)
         cpu_ask.append(cpu() - c)
     # Where ask's time goes beyond embedding: the steps of Engine.prepare and the extractive answerer.
-    parts: dict[str, list[float]] = {k: [] for k in ("language", "retrieval", "select_sentences", "relevance")}
+    parts: dict[str, list[float]] = {
+        k: [] for k in ("language", "retrieval", "select_sentences", "features", "relevance")
+    }
+    answerer = engine.answerer if isinstance(engine.answerer, ExtractiveAnswerer) else None
     for q in questions[: min(len(questions), 100)]:
         text = normalize_question(q, settings.max_question_chars)
         t = clock()
@@ -52,8 +55,15 @@ def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
         hits = retriever.search(query, settings.top_k)
         parts["retrieval"].append(clock() - t)
         t = clock()
-        select_sentences(retriever, query, hits, settings.answer_sentences)
+        chosen = select_sentences(retriever, query, hits, settings.answer_sentences)
         parts["select_sentences"].append(clock() - t)
+        if answerer is not None and chosen:
+            # The answerability features; for a question expecting a date, name or number, this
+            # embeds the best sentence's clauses (``clause_gap``).
+            request = engine.prepare(text, query=query)
+            t = clock()
+            answerer.features(request, chosen, answerer.named(request))
+            parts["features"].append(clock() - t)
         t = clock()
         relevance(retriever, query)
         parts["relevance"].append(clock() - t)
@@ -70,7 +80,7 @@ def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
             "search": ms(float(np.median(cpu_search))),
             "ask": ms(float(np.median(cpu_ask))),
         },
-        "ask_parts_ms_p50": {k: ms(float(np.median(v))) for k, v in parts.items()},
+        "ask_parts_ms_p50": {k: ms(float(np.median(v))) for k, v in parts.items() if v},
         "search_over_embed": search_over_embed,
         "ask_over_embed": ask_over_embed,
         "targets": {"search_over_embed": TARGETS["search_over_embed"], "ask_over_embed": TARGETS["ask_over_embed"]},

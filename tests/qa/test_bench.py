@@ -109,6 +109,9 @@ def test_bench_quick_json(model_cache, tmp_path, monkeypatch) -> None:
     for key in ("embed_ms", "search_ms", "ask_ms"):
         assert data["warm"][key].keys() >= LATENCY_KEYS
         assert data["warm"][key]["n"] == 10
+    assert data["warm"]["ask_parts_ms_p50"].keys() == {
+        "language", "retrieval", "select_sentences", "features", "relevance"
+    }
     assert data["memory"].keys() >= MEMORY_KEYS
     assert {"hybrid", "dense", "backend"} <= data["retrieval_quality"].keys()
     [scale] = data["scaling"]
