@@ -20,6 +20,11 @@ from index.analysis import strip_apostrophe_suffix, turkish_casefold
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+def _words(text: str) -> list[str]:
+    """``text``'s words as gazetteer names are kept: casefolded, a suffix after an apostrophe dropped."""
+    return [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(text))]
+
+
 @lru_cache(maxsize=1)
 def default_places_path() -> Path:
     """The gazetteer shipped with the project (resolved once: it is asked for every sentence)."""
@@ -63,7 +68,7 @@ def load_places(path: Path) -> dict[tuple[str, ...], Place]:
 def places_in(text: str, names: dict[tuple[str, ...], Place], kind: str | None = None) -> set[str]:
     """The places ``text`` names, of ``kind`` only when given (a name with a suffix after an
     apostrophe counts: "Ankara’da")."""
-    words = [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(text))]
+    words = _words(text)
     longest = max((len(k) for k in names), default=0)
     found = set()
     for i in range(len(words)):
@@ -101,5 +106,4 @@ def countries_in(text: str) -> frozenset[str]:
 
 def is_place(name: str) -> bool:
     """Whether ``name`` (a suffix after an apostrophe allowed) is a country or city of the gazetteer."""
-    words = tuple(strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(name)))
-    return words in load_places(default_places_path())
+    return tuple(_words(name)) in load_places(default_places_path())
