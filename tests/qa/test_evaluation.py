@@ -208,6 +208,7 @@ def test_a_good_file_parses():
         (GOOD, "q.jsonl:2: duplicate id 'tr-1' (first on line 1)"),
         (GOOD | {"id": "tr-2", "pair": "en-9"}, "q.jsonl:2: question tr-2: pair 'en-9' is not in the file"),
         (GOOD | {"id": "tr-2", "pair": "tr-1"}, "pair 'tr-1' is in the same language"),
+        (GOOD | {"id": "tr-2", "split": "train"}, "question tr-2: field 'split' must be one of tune, test or null"),
     ],
 )
 def test_malformed_lines_are_named(line, message):
@@ -230,6 +231,14 @@ def test_pairs_link_tr_and_en_once():
     assert [(tr.id, en.id) for tr, en in question_pairs(questions)] == [("tr-1", "en-1")]
     unanswerable = {"id": "en-2", "lang": "en", "question": "?", "evidence": [], "answerable": False, "pair": "tr-1"}
     assert "disagrees on 'answerable'" in _error(_file(GOOD, unanswerable))
+    assert "disagrees on 'split'" in _error(_file(GOOD | {"pair": "en-1"}, en | {"split": "tune"}))
+
+
+def test_a_split_field_overrides_the_hash():
+    hashed = parse_questions(_file(GOOD), "q.jsonl")[0].split
+    other = "tune" if hashed == "test" else "test"
+    (q,) = parse_questions(_file(GOOD | {"split": other}), "q.jsonl")
+    assert q.split == other
 
 
 # ---------------------------------------------------------------- the shipped dev set, real engine
