@@ -104,6 +104,10 @@ class Glossary:
             entries.append((form.strip(), [g.strip() for g in glosses.split(";") if g.strip()]))
         return cls(entries)
 
+    def forms(self, word: str) -> list[str]:
+        """The Turkish forms glossed with the English ``word`` ("OTS" → ["tdt"]), most frequent first."""
+        return list(self._forms.get(tuple(s for _, s in _content_stems(word)), []))
+
     def _segments(self, text: str) -> Iterator[tuple[str, list[str]]]:
         """The content words of ``text``, longest glossed phrases first: (words, Turkish forms or [])."""
         words = _content_stems(text)

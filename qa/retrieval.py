@@ -24,9 +24,12 @@ from qa.glossary import Glossary, Translation, default_glossary_path
 from qa.language import detect_language
 from qa.modes import RetrievalMode
 from qa.settings import Settings
+from qa.signals import defines, expansion_asked
 
 # Each ranking contributes its best this-many candidates to the fusion.
 FUSION_DEPTH = 50
+# BM25 candidates searched for the passage that spells out a name whose full form is asked.
+SPELLED_OUT_DEPTH = 10
 # Sentences (and sentence windows) searched per fusion candidate: a passage has several, and
 # the best of each passage counts.
 SENTENCES_PER_CANDIDATE = 4
@@ -73,6 +76,14 @@ class Gloss:
 
     translation: Translation
     vector: NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Definition:
+    """Where the documents spell out the name whose full form a question asks for."""
+
+    name: str  # as the documents write it: "TDT" for "What does OTS stand for?"
+    rows: tuple[int, ...]  # the passages that spell it out, best BM25 match first
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,23 @@ class Retriever:
     def translate(self, text: str) -> Translation | None:
         """``text`` in the index's Turkish words through the glossary (None: too little of it translates)."""
         return self.glossary.translate(text, self.document_frequency)
+
+    def spelled_out(self, text: str, docs: frozenset[str] | None = None) -> Definition | None:
+        """Where the documents spell out the name whose full form ``text`` asks for ("What does
+        INTCEN stand for?", "PNR neyin kısaltması?"), or None. A name the documents lack is looked
+        up in the glossary: "OTS" is the report's "TDT"."""
+        name = expansion_asked(text)
+        if name is None:
+            return None
+        glossed = [f.upper() if name.isupper() else f for f in self.glossary.forms(name)]
+        passages = self.backend.passages
+        for candidate in dict.fromkeys([name, *glossed]):
+            scores = self.backend.lexical(candidate, SPELLED_OUT_DEPTH, docs)
+            rows = [r for r in sorted(scores, key=lambda r: (-scores[r], r))
+                    if any(defines(s.text, candidate) for s in passages[r].sentences)]
+            if rows:
+                return Definition(candidate, tuple(rows))
+        return None
 
     def sentence_vectors(self, row: int) -> NDArray[np.float32]:
         """The vectors of passage ``row``'s sentences, in order."""
@@ -218,6 +246,10 @@ class Retriever:
             weights = fusion._asdict()
             scores = {name: searches[name]() for name in names if weights[name] > 0}
             fused = _rrf([(scores[name], weights[name]) for name in scores], s.rrf_k)
+        definition = self.spelled_out(query.text, docs)
+        if definition is not None:
+            # The passage that spells the name out answers the question, whatever else matches it.
+            fused = _put_first(fused, definition.rows)
         order = sorted(fused, key=lambda row: (-fused[row], row))[:k]
         passages = self.backend.passages
         return [
@@ -249,6 +281,12 @@ def rank_rows(retriever: Retriever, query: QueryVector, rows: list[int]) -> list
         Hit(rank=rank, score=score, row=row, passage=passages[row], dense=score)
         for rank, (row, score) in enumerate(order, start=1)
     ]
+
+
+def _put_first(fused: dict[int, float], rows: tuple[int, ...]) -> dict[int, float]:
+    """``fused`` with ``rows`` scored above every other row, in their order."""
+    top = max(fused.values(), default=0.0)
+    return {**fused, **{row: top + (len(rows) - i) * 1e-6 for i, row in enumerate(rows)}}
 
 
 def _rrf(rankings: list[tuple[dict[int, float], float]], k: int) -> dict[int, float]:

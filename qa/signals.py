@@ -205,8 +205,10 @@ def table_numbers(text: str) -> set[str]:
 
 # "What does INTCEN stand for?", "PNR neyin kısaltması?", "Europol'ün açık adı nedir?"
 _EXPANSION_RES = (
-    re.compile(r"\bwhat (?:does|do|did) (?:the )?([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*) (?:stand|stands) for\b", re.IGNORECASE),
-    re.compile(r"\b(?:what is|what's) the full (?:name|form) of (?:the )?([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*)", re.IGNORECASE),
+    re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:(?:abbreviation|acronym|initials?|letters) )?"
+               r"([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*) (?:stand|stands) for\b", re.IGNORECASE),
+    # A name, not "the full name of the permanent secretariat": the name starts with a capital.
+    re.compile(r"\b(?:[Ww]hat is|[Ww]hat's) the full (?:name|form) of (?:the )?([A-ZÇĞİÖŞÜ][\w-]*)"),
     re.compile(r"\b([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*?)(?:['’]\w+)? (?:kısaltması )?neyin kısaltması", re.IGNORECASE),
     re.compile(r"\b([A-Za-zÇĞİÖŞÜçğıöşü][\w-]*?)['’]\w+ (?:açık adı|açılımı|tam adı)", re.IGNORECASE),
 )

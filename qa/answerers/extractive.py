@@ -66,8 +66,6 @@ PLACE_PENALTY = 0.02
 TABLE_BONUS = 0.05
 # Likewise, "What does INTCEN stand for?" is answered by the sentence that spells INTCEN out.
 DEFINITION_BONUS = TABLE_BONUS
-# Passages searched (BM25 on the name) for the one that spells out a name asked about.
-SPELLED_OUT_DEPTH = 10
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -117,7 +115,7 @@ def select_sentences(
     terms = set(analyze(query.text))
     kind = expected_type(query.text)
     tables = table_numbers(query.text)
-    expanded = expansion_asked(query.text)
+    definition = retriever.spelled_out(query.text)
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
         sims = retriever.sentence_vectors(hit.row) @ query.vector
@@ -135,7 +133,7 @@ def select_sentences(
                 score -= PLACE_PENALTY
             if asked_table:
                 score += TABLE_BONUS
-            if expanded and defines(sentence.text, expanded):
+            if definition is not None and defines(sentence.text, definition.name):
                 score += DEFINITION_BONUS
             scored.append((hit, sentence, score))
     scored.sort(key=lambda item: -item[2])
@@ -238,13 +236,15 @@ class ExtractiveAnswerer:
         vecs = self.retriever.sentence_vectors(best_hit.row)
         kind = expected_type(request.text)
         expanded = expansion_asked(request.text)
+        definition = self.retriever.spelled_out(request.text) if expanded else None
         carried = kind is not None and carries_type(kind, best_sentence.text, named)
         return Features(
             similarity=float((vecs @ request.query.vector).max()),
             type_missing=float(
                 (kind is not None and not carried)
                 # "What does X stand for?" is answered only by the sentence that spells X out.
-                or (expanded is not None and not defines(best_sentence.text, expanded))
+                or (expanded is not None
+                    and not defines(best_sentence.text, definition.name if definition else expanded))
             ),
             terms_missing=terms_missing(request.text, [s.text for _, s, _ in chosen], self.document_frequency),
             number_missing=float(number_missing(request.text, best_sentence.text)),
@@ -302,10 +302,17 @@ class ExtractiveAnswerer:
 
     def off_topic(self, request: AnswerRequest) -> bool:
         """Whether ``request`` is not about the corpus at all (junk, no known word, or too far from it)."""
-        if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
+        if self._unknown(request):
             return True
         threshold = self.settings.abstain_threshold(request.detected)
         return not request.broad and self._far(request, threshold, self.model)
+
+    def _unknown(self, request: AnswerRequest) -> bool:
+        """Junk, or no word of the documents and no name they spell out ("OTS neyin kısaltması?"
+        asks about the report's TDT through the glossary)."""
+        return is_junk(request.text) or (
+            not knows_a_word(request.text, self.document_frequency) and not self.spelled_out(request)
+        )
 
     def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:
         """Whether ``request``'s off-topic score is below ``threshold`` (a glossed question, one
@@ -314,15 +321,15 @@ class ExtractiveAnswerer:
             return False
         return self.relevance(request, model.generic(request.detected)) < threshold
 
+    def spells_out(self, request: AnswerRequest, sentence: Sentence) -> bool:
+        """Whether ``sentence`` spells out the name whose full form ``request`` asks for."""
+        definition = self.retriever.spelled_out(request.text)
+        return definition is not None and defines(sentence.text, definition.name)
+
     def spelled_out(self, request: AnswerRequest) -> bool:
         """Whether ``request`` asks the full form of a name that the documents spell out
         ("Europol'ün açık adı nedir?" and "Europol’ün (European Union Agency …")."""
-        name = expansion_asked(request.text)
-        if name is None:
-            return False
-        passages = self.retriever.backend.passages
-        rows = self.retriever.backend.lexical(name, SPELLED_OUT_DEPTH)
-        return any(defines(s.text, name) for row in rows for s in passages[row].sentences)
+        return self.retriever.spelled_out(request.text) is not None
 
     @cached_property
     def tables(self) -> set[str]:
@@ -344,7 +351,7 @@ class ExtractiveAnswerer:
         ``threshold`` (off-topic relevance) and ``model`` are parameters so that calibration
         can try values through exactly the decision ``answer`` makes.
         """
-        if is_junk(request.text) or not knows_a_word(request.text, self.document_frequency):
+        if self._unknown(request):
             return OFF_TOPIC, []
         if request.broad:
             # "What does the report recommend?" is about the report by definition.
@@ -352,6 +359,10 @@ class ExtractiveAnswerer:
         if self._far(request, threshold, model):
             return OFF_TOPIC, []
         chosen, features = self.answerability(request)
+        if chosen and self.spells_out(request, chosen[0][1]):
+            # "What does OTS stand for?" and the first quote spells the name out: that is the
+            # answer, however little the question's few words read like it.
+            return None, chosen
         if features is None or not model.answers(features):
             return NOT_IN_REPORT, []
         return None, chosen

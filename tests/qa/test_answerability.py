@@ -271,6 +271,10 @@ def test_a_table_the_documents_lack_does_not_make_a_question_on_topic(engine):
     ("PNR neyin kısaltması?", "PNR"),
     ("Europol'ün açık adı nedir?", "Europol"),
     ("Europol ne yapar?", None),
+    ("What does the abbreviation TDT stand for?", "TDT"),
+    ("TDT neyin kısaltmasıdır?", "TDT"),
+    # A body's full name, not an acronym's: the name must start with a capital.
+    ("What's the full name of the permanent secretariat established in Ankara?", None),
 ])
 def test_a_question_for_a_full_name_is_recognised(question, name):
     assert expansion_asked(question) == name
@@ -297,6 +301,26 @@ def test_the_full_form_of_a_name_the_report_spells_out_is_on_topic(engine):
     answer = engine.ask("Europol'ün açık adı nedir?")
     assert answer.answered
     assert "Europol’ün (European Union Agency" in answer.citations[0].sentence.text
+
+
+@pytest.mark.parametrize("question", ["What does the abbreviation TDT stand for?", "TDT neyin kısaltmasıdır?"])
+def test_the_passage_that_spells_a_name_out_ranks_first_and_answers(engine, question):
+    """It ranked sixth ("TDT" is in many passages), so no quote spelled it out and the Turkish
+    question was declined."""
+    hits = engine.search(question)
+    assert "Türk Devletleri Teşkilatı (TDT)" in hits[0].passage.text
+    answer = engine.ask(question)
+    assert answer.answered and "Türk Devletleri Teşkilatı (TDT)" in answer.citations[0].sentence.text
+
+
+def test_an_english_name_the_report_writes_in_turkish_is_spelled_out_through_the_glossary(engine):
+    """The report never writes "OTS"; the glossary's OTS is its TDT, which it spells out."""
+    definition = engine.retriever.spelled_out("What does OTS stand for?")
+    assert definition is not None and definition.name == "TDT"
+    for question in ("What does OTS stand for?", "OTS neyin kısaltması?"):
+        answer = engine.ask(question)
+        assert answer.answered and "Türk Devletleri Teşkilatı (TDT)" in answer.citations[0].sentence.text
+    assert engine.retriever.spelled_out("What does XYZQ stand for?") is None
 
 
 @pytest.mark.parametrize("question", ["NATO'nun açık adı nedir?", "What does NATO stand for?"])

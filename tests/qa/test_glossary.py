@@ -63,6 +63,12 @@ def test_the_longest_glossed_phrase_wins_and_untranslated_words_stay(tmp_path: P
                                                                                           vocabulary)
 
 
+def test_the_forms_of_one_english_word(shipped: Glossary) -> None:
+    assert shipped.forms("OTS") == ["tdt"]
+    assert "istihbarat" in shipped.forms("intelligence")
+    assert shipped.forms("zebra") == []
+
+
 def test_a_malformed_glossary_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"line 2: expected 'Turkish form<TAB>English"):
         _glossary(tmp_path, "mit\tMIT\nno tab here\n")
