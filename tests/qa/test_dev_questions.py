@@ -120,3 +120,29 @@ def test_third_set_spans_are_in_the_report_and_sizes_hold(report, passages):
         if "pair" in q:
             other = by_id[q["pair"]]
             assert other["pair"] == q["id"] and other["lang"] != q["lang"], q["id"]
+
+
+DEV4 = DEV.parent / "dev_questions_4.jsonl"
+
+
+def test_fourth_set_is_all_tune_so_the_test_split_is_unchanged(report, passages):
+    """The fourth set, written blind for tune only: ≥50 answerable pairs, ≥15 near-miss pairs and
+    ≥5 off-topic pairs, every span in the report, ids new; its `split` field keeps the test split
+    what it was with three files."""
+    from qa.evaluation import load_question_files, load_questions, select_split
+
+    fourth = load_questions(DEV4)
+    assert {q.split for q in fourth} == {"tune"}
+    pairs = Counter(q.kind for q in fourth if q.pair and q.lang == "en")
+    answerable_pairs = sum(1 for q in fourth if q.pair and q.lang == "en" and q.answerable)
+    assert answerable_pairs >= 50 and pairs["not-in-report"] >= 15 and pairs["off-topic"] >= 5
+    earlier = load_question_files((DEV, DEV2, DEV3))
+    assert not {q.id for q in fourth} & {q.id for q in earlier}
+    text = _norm(report.text)
+    sections = set()
+    for q in fourth:
+        for span in q.evidence:
+            assert _norm(span) in text, (q.id, span)
+            sections |= {p.section for p in passages if _norm(span) in _norm(p.text)}
+    assert sections == {p.section for p in passages}
+    assert select_split([*earlier, *fourth], "test") == select_split(earlier, "test")
