@@ -110,9 +110,11 @@ def select_sentences(
     not count. A sentence about another place than the question's loses ``PLACE_PENALTY``; a row
     of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``, and a sentence that
     spells out the name whose full form is asked ("What does INTCEN stand for?") ``DEFINITION_BONUS``.
-    Sentences in ``exclude`` (already quoted in the conversation) are skipped.
+    Sentences in ``exclude`` (already quoted in the conversation) are skipped. The words shared
+    with the question count over ``named`` too, so an English question's Turkish gloss can break
+    a tie between Turkish sentences.
     """
-    terms = set(analyze(query.text))
+    terms = set(analyze(named or query.text))
     kind = expected_type(query.text)
     tables = table_numbers(query.text)
     definition = retriever.spelled_out(query.text)

@@ -303,6 +303,13 @@ def test_the_full_form_of_a_name_the_report_spells_out_is_on_topic(engine):
     assert "Europol’ün (European Union Agency" in answer.citations[0].sentence.text
 
 
+def test_an_english_questions_gloss_counts_as_its_words_when_quoting(engine):
+    """The words it shares with a sentence broke no tie for an English question: its words are
+    English, the sentences Turkish. Its gloss ("radikal ağların takibi") now does."""
+    answer = engine.ask("Which member state stands out for tracking radical networks?")
+    assert answer.answered and "Özbekistan ise" in answer.citations[0].sentence.text
+
+
 @pytest.mark.parametrize("question", ["What does the abbreviation TDT stand for?", "TDT neyin kısaltmasıdır?"])
 def test_the_passage_that_spells_a_name_out_ranks_first_and_answers(engine, question):
     """It ranked sixth ("TDT" is in many passages), so no quote spelled it out and the Turkish
