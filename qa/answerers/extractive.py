@@ -110,9 +110,9 @@ def select_sentences(
     not count. A sentence about another place than the question's loses ``PLACE_PENALTY``; a row
     of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``, and a sentence that
     spells out the name whose full form is asked ("What does INTCEN stand for?") ``DEFINITION_BONUS``.
-    Sentences in ``exclude`` (already quoted in the conversation) are skipped. The words shared
-    with the question count over ``named`` too, so an English question's Turkish gloss can break
-    a tie between Turkish sentences.
+    Sentences in ``exclude`` (already quoted in the conversation) are skipped. For an English
+    question with a Turkish gloss, a sentence's similarity is the mean of its similarity to the
+    question and to the gloss, and the words shared with the question count over ``named`` too.
     """
     terms = set(analyze(named or query.text))
     kind = expected_type(query.text)
@@ -120,7 +120,12 @@ def select_sentences(
     definition = retriever.spelled_out(query.text)
     scored: list[tuple[Hit, Sentence, float]] = []
     for hit in hits[:ANSWER_PASSAGES]:
-        sims = retriever.sentence_vectors(hit.row) @ query.vector
+        vectors = retriever.sentence_vectors(hit.row)
+        sims = vectors @ query.vector
+        if query.gloss is not None:
+            # An English question's Turkish gloss is matched within one language: the mean of
+            # both similarities finds the sentence that answers more often than the question's.
+            sims = (sims + vectors @ query.gloss.vector) / 2
         asked_table = bool(tables) and hit.passage.kind == "table" and bool(
             tables & table_numbers(hit.passage.sentences[0].text)
         )

@@ -303,6 +303,18 @@ def test_the_full_form_of_a_name_the_report_spells_out_is_on_topic(engine):
     assert "Europol’ün (European Union Agency" in answer.citations[0].sentence.text
 
 
+@pytest.mark.parametrize(("question", "first"), [
+    ("How common is it for services to share sources and methods?", "kaynak ve yöntem paylaşımı ise istisnai"),
+    ("Which past steps does the conclusion say laid the ground for institutionalising intelligence sharing?",
+     "Geçmiş dönemde atılan adımlar"),
+])
+def test_an_english_question_is_matched_to_sentences_through_its_gloss_too(engine, question, first):
+    """Sentence similarity for a glossed English question is the mean of the question's and its
+    Turkish gloss's: the first quote is then the sentence that answers."""
+    answer = engine.ask(question)
+    assert answer.answered and first in answer.citations[0].sentence.text
+
+
 def test_an_english_questions_gloss_counts_as_its_words_when_quoting(engine):
     """The words it shares with a sentence broke no tie for an English question: its words are
     English, the sentences Turkish. Its gloss ("radikal ağların takibi") now does."""
