@@ -18,7 +18,7 @@ from ir_measures import RR, Qrel, ScoredDoc, Success, nDCG
 # Reported name -> ir-measures measure. Success@k is "at least one relevant passage in the top k".
 MEASURES = {"hit@1": Success @ 1, "hit@5": Success @ 5, "mrr@10": RR @ 10, "ndcg@10": nDCG @ 10}
 METRICS = tuple(MEASURES)
-ANSWER_METRICS = ("answered", "correctly_cited")
+ANSWER_METRICS = ("answered", "correctly_cited", "first_quote_cited")
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 20240601
 

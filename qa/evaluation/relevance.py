@@ -216,6 +216,12 @@ def judge(qset: QuestionSet, passages: Sequence[Passage]) -> dict[str, frozenset
     return relevant
 
 
+def first_quote_cites(answer: Answer, evidence: Iterable[Occurrence]) -> bool:
+    """Whether the answer's first quoted sentence touches an evidence span: the quote that answers comes first."""
+    first = answer.citations[0] if answer.citations else None
+    return first is not None and any(o.touches(first.passage.doc, first.sentence) for o in evidence)
+
+
 def cites_evidence(answer: Answer, relevant: frozenset[str], evidence: Iterable[Occurrence]) -> bool:
     """An answer cites correctly when a cited passage is relevant or a quoted sentence touches a span."""
     evidence = list(evidence)

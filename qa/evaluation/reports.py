@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # New columns go at the end: scripts read this file by column name or position.
 QUESTION_COLUMNS = ("retriever", "id", "language", "kind", "answerable", "first_relevant_rank", "answered",
-                    "correctly_cited", "declined", "split", "question")
+                    "correctly_cited", "declined", "split", "question", "first_quote_cited")
 TABLE_COLUMNS = ("retriever", "scope", "n", *METRICS, "answered", "cited", "declined")
 _COLOURS = {"bm25": "#d95f02", "dense": "#7570b3", "hybrid": "#1b9e77"}
 # The chart's words; ``labels`` arguments replace any of them (e.g. a user interface's language).
@@ -62,7 +62,8 @@ def _flag(value: bool) -> str:
 def question_rows(report: EvalReport) -> list[list[Any]]:
     """Per-question rows (:data:`QUESTION_COLUMNS`): retriever, id, language, kind, answerable, first
     relevant rank, answered, cited, why it was declined (``off_topic``, ``not_in_report`` or empty),
-    the tune/test split and the question text, so a reader can see what failed without the JSONL."""
+    the tune/test split, the question text and whether the first quote touches the evidence, so a
+    reader can see what failed without the JSONL."""
     rows = []
     for name, r in report.reports.items():
         for o in r.outcomes:
@@ -72,6 +73,7 @@ def question_rows(report: EvalReport) -> list[list[Any]]:
                 "" if o.first_relevant is None else o.first_relevant,
                 _flag(o.answer.answered), "" if o.correctly_cited is None else _flag(o.correctly_cited),
                 o.answer.declined or "", q.split, q.question,
+                "" if o.first_quote_cited is None else _flag(o.first_quote_cited),
             ])
     return rows
 

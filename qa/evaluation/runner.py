@@ -26,7 +26,7 @@ from qa.evaluation.metrics import (
     ranking_metrics,
 )
 from qa.evaluation.questions import LANGUAGES, Question, question_pairs
-from qa.evaluation.relevance import QuestionSet, cites_evidence, judge
+from qa.evaluation.relevance import QuestionSet, cites_evidence, first_quote_cites, judge
 from qa.modes import EVALUATION_ORDER, RetrievalMode
 from qa.retrieval import Hit, QueryVector
 
@@ -64,6 +64,7 @@ class Outcome:
     metrics: dict[str, float] | None  # None for unanswerable questions
     answer: Answer
     correctly_cited: bool | None  # None for unanswerable questions
+    first_quote_cited: bool | None = None  # the first quote touches an evidence span; None: unanswerable
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class RetrieverReport:
 
 def _answer_summary(outcomes: Sequence[Outcome]) -> AnswerSummary:
     answerable = [
-        {"answered": float(o.answer.answered), "correctly_cited": float(bool(o.correctly_cited))}
+        {"answered": float(o.answer.answered), "correctly_cited": float(bool(o.correctly_cited)),
+         "first_quote_cited": float(bool(o.first_quote_cited))}
         for o in outcomes
         if o.question.answerable
     ]
@@ -225,6 +227,7 @@ def evaluate(
                     metrics=metrics.get(q.id),
                     answer=answers[q.id],
                     correctly_cited=cites_evidence(answers[q.id], rel, qset.evidence[q.id]) if q.answerable else None,
+                    first_quote_cited=first_quote_cites(answers[q.id], qset.evidence[q.id]) if q.answerable else None,
                 )
             )
         reports[mode] = summarise(mode, outcomes, pairs)

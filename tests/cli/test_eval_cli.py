@@ -90,7 +90,7 @@ def _check_report(report: dict) -> None:
     assert {"fact", "paraphrase"} <= set(report["by_kind"])
     answers = report["answers"]
     assert set(answers) == {"answerable", "unanswerable", "by_language"}
-    assert {"answered", "correctly_cited", "n"} <= set(answers["answerable"])
+    assert {"answered", "correctly_cited", "first_quote_cited", "n"} <= set(answers["answerable"])
     assert {"off-topic", "not-in-report"} <= set(answers["unanswerable"]["by_kind"])
     assert set(report["pairs"]) == {"n", "tr", "en", "gap", "gap_ci95"} and report["pairs"]["n"] >= 10
     assert report["pairs"]["gap"]["mrr@10"] == pytest.approx(
@@ -130,7 +130,7 @@ def test_all_retrievers_nested_and_written_to_out(cli_env, tmp_path):
     with (out / "questions.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["retriever", "id", "language", "kind", "answerable", "first_relevant_rank", "answered",
-                             "correctly_cited", "declined", "split", "question"]
+                             "correctly_cited", "declined", "split", "question", "first_quote_cited"]
     assert all(r["question"].strip() and r["split"] in ("tune", "test") for r in rows)
     # A declined question says why; an answered one leaves the reason empty.
     assert all((r["declined"] in ("off_topic", "not_in_report")) == (r["answered"] == "false") for r in rows)
@@ -138,7 +138,11 @@ def test_all_retrievers_nested_and_written_to_out(cli_env, tmp_path):
     n_questions = report["config"]["n_questions"]
     assert len(rows) == 3 * n_questions
     unanswerable = [r for r in rows if r["answerable"] == "false"]
-    assert unanswerable and all(r["first_relevant_rank"] == "" and r["correctly_cited"] == "" for r in unanswerable)
+    assert unanswerable and all(
+        r["first_relevant_rank"] == "" and r["correctly_cited"] == r["first_quote_cited"] == "" for r in unanswerable
+    )
+    # A first quote that touches the evidence is a correct citation.
+    assert all(r["correctly_cited"] == "true" for r in rows if r["first_quote_cited"] == "true")
 
 
 def test_split_evaluates_the_tune_or_test_half_of_every_dev_file(cli_env):

@@ -23,6 +23,7 @@ from qa.evaluation import (
     cites_evidence,
     default_questions_path,
     evaluate,
+    first_quote_cites,
     judge,
     load_question_set,
     parse_questions,
@@ -166,6 +167,20 @@ def test_a_citation_is_correct_by_passage_or_by_quoted_sentence():
     # p2 holds only "yılında" (7 of 20 characters), but the quoted sentence overlaps the span.
     assert cites_evidence(answer(p2, Sentence("yılında başladı.", 40, 56)), relevant, occurrences)
     assert not cites_evidence(answer(p2, Sentence("Son.", 58, 62)), relevant, occurrences)
+
+
+def test_the_first_quote_cites_only_when_it_touches_the_span_itself():
+    occurrences = _occurrences("paylaşımı 1998 yılında")
+    p2 = _passage("p2", 40, len(TEXT))
+    touching, elsewhere = Sentence("yılında başladı.", 40, 56), Sentence("Son.", 58, 62)
+
+    def answer(*quotes: tuple[Passage, Sentence]) -> Answer:
+        return Answer("q", "tr", True, "…", [Citation(n, p, s) for n, (p, s) in enumerate(quotes, 1)])
+
+    assert first_quote_cites(answer((p2, touching), (p2, elsewhere)), occurrences)
+    # Correctly cited (the second quote touches the span), but the first quote does not answer.
+    assert not first_quote_cites(answer((p2, elsewhere), (p2, touching)), occurrences)
+    assert not first_quote_cites(Answer("q", "tr", False, "…", []), occurrences)
 
 
 # ---------------------------------------------------------------- question files
