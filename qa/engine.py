@@ -119,7 +119,12 @@ class Engine:
         text = normalize_question(question, self.settings.max_question_chars)
         chosen = self.documents(docs)
         detected = detect_language(text)
-        query = query if query is not None and query.text == text else self.retriever.embed(text)
+        # A vector embedded without its gloss (evaluation's batches) gets it, so that answers
+        # quote exactly what `ask` quotes.
+        if query is not None and query.text == text:
+            query = self.retriever.with_gloss(query)
+        else:
+            query = self.retriever.embed(text)
         hits = self.retriever.search(query, self.settings.top_k, mode, chosen)
         section = conclusion_rows(self.index.passages, chosen) if is_broad(text) else []
         if section:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -172,6 +172,16 @@ class Retriever:
                 return QueryVector(text, self.embedder.encode_queries([text])[0])
             vectors = self.embedder.encode_queries([text, translation.text])
         return QueryVector(text, vectors[0], Gloss(translation, vectors[1]))
+
+    def with_gloss(self, query: QueryVector) -> QueryVector:
+        """``query`` with its gloss embedded, as :meth:`embed` makes it, when it was embedded
+        without one (evaluation embeds questions in batches) and the glossary translates it."""
+        if query.gloss is not None or not self._embeds_gloss(query.text):
+            return query
+        translation = self.translate(query.text)
+        if translation is None:
+            return query
+        return replace(query, gloss=Gloss(translation, self.embed_many([translation.text])[0]))
 
     def _embeds_gloss(self, text: str) -> bool:
         """Whether a hybrid search of ``text`` ranks by its embedded gloss (non-Turkish questions)."""
