@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,9 @@ from qa.signals import defines, expansion_asked
 FUSION_DEPTH = 50
 # BM25 candidates searched for the passage that spells out a name whose full form is asked.
 SPELLED_OUT_DEPTH = 10
+# Questions whose spelled-out name is remembered: search, sentence selection, the features and the
+# decline decision each ask for it while one question is answered.
+DEFINITION_CACHE = 256
 # Sentences (and sentence windows) searched per fusion candidate: a passage has several, and
 # the best of each passage counts.
 SENTENCES_PER_CANDIDATE = 4
@@ -110,6 +114,8 @@ class Retriever:
         self._embed_lock = threading.Lock()
         self._df_lock = threading.Lock()
         self._df: dict[str, int] | None = None
+        # Like the document frequencies, valid for this retriever's index: a changed index gets a new retriever.
+        self._definitions = lru_cache(maxsize=DEFINITION_CACHE)(self._find_definition)
         path = settings.glossary or default_glossary_path()
         try:
             self.glossary = Glossary.load(path)
@@ -148,8 +154,9 @@ class Retriever:
         INTCEN stand for?", "PNR neyin kısaltması?"), or None. A name the documents lack is looked
         up in the glossary: "OTS" is the report's "TDT"."""
         name = expansion_asked(text)
-        if name is None:
-            return None
+        return None if name is None else self._definitions(name, docs)
+
+    def _find_definition(self, name: str, docs: frozenset[str] | None) -> Definition | None:
         glossed = [f.upper() if name.isupper() else f for f in self.glossary.forms(name)]
         passages = self.backend.passages
         for candidate in dict.fromkeys([name, *glossed]):
