@@ -26,7 +26,7 @@ from pathlib import Path
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from index.analysis import analyze
+from index.analysis import analyze, turkish_casefold
 
 # Share of the question's content words that must translate into words of the index. Below
 # it the gloss is mostly the untranslated words and adds noise: on XQuAD (other subjects,
@@ -74,7 +74,14 @@ class Glossary:
     def __init__(self, entries: list[tuple[str, list[str]]]) -> None:
         """``entries``: (Turkish form, its English glosses), most frequent form first."""
         self._forms: dict[tuple[str, ...], list[str]] = {}
+        # A name's own spelling ("Berne", "OTS") → the forms glossed with it.
+        self._named: dict[str, list[str]] = {}
+        self._glosses: dict[str, list[str]] = {}
         for form, glosses in entries:
+            self._glosses.setdefault(form, []).extend(glosses)
+            for gloss in glosses:
+                if gloss[:1].isupper() and " " not in gloss:
+                    self._named.setdefault(gloss, []).append(form)
             for gloss in glosses:
                 key = tuple(s for _, s in _content_stems(gloss))
                 if key and len(key) <= MAX_PHRASE and form not in self._forms.setdefault(key, []):
@@ -107,6 +114,15 @@ class Glossary:
     def forms(self, word: str) -> list[str]:
         """The Turkish forms glossed with the English ``word`` ("OTS" → ["tdt"]), most frequent first."""
         return list(self._forms.get(tuple(s for _, s in _content_stems(word)), []))
+
+    def named(self, word: str) -> list[str]:
+        """The Turkish forms glossed with the name ``word`` as written ("Berne" → ["bern"], "OTS" →
+        ["tdt"]; "World" → [], as "dünya" is glossed "world")."""
+        return list(self._named.get(word, []))
+
+    def glosses(self, form: str) -> list[str]:
+        """The English glosses of the Turkish ``form`` (any case), as the file lists them."""
+        return list(self._glosses.get(turkish_casefold(form), []))
 
     def _segments(self, text: str) -> Iterator[tuple[str, list[str]]]:
         """The content words of ``text``, longest glossed phrases first: (words, Turkish forms or [])."""

@@ -182,6 +182,19 @@ def clauses(sentence: str) -> list[str]:
     return out
 
 
+# Share of a sentence's first clause that the question must name for that clause to be read as
+# the subject of the others ("Türk devletleri arasındaki güvenlik iş birliği, 1992 yılında …
+# başlamıştır" answers "… güvenlik iş birliği hangi yıl başladı?"; "Bu sürecin istihbarat boyutu,
+# 20 Mayıs 1998 tarihinde …" is not about the CIS conference a question asks the date of).
+SUBJECT_SHARE = 0.5
+
+
+def names_subject(clause: str, question: str) -> bool:
+    """Whether ``question`` names at least ``SUBJECT_SHARE`` of ``clause``'s analysed terms."""
+    terms = set(analyze(clause))
+    return bool(terms) and len(terms & set(analyze(question))) / len(terms) >= SUBJECT_SHARE
+
+
 def terms_missing(question: str, quoted: Iterable[str], document_frequency: dict[str, int]) -> float:
     """Share of the question's specific terms absent from the quoted sentences (0 when it has none)."""
     terms = specific_terms(question, document_frequency)

@@ -1,17 +1,17 @@
 """The extractive answerer: quote the report's own sentences that answer, each with its ``[n]``.
 
 Offline and deterministic. Sentences of the top passages are scored against the question
-(precomputed sentence vectors plus a small bonus for shared stems); the best one and any within
-``SENTENCE_MARGIN`` of it are quoted, best first. Two reasons to decline, each with its own
-message (``Answer.declined``):
+(``qa.answerers.selection``); the best one and any within ``SENTENCE_MARGIN`` of it are quoted,
+best first. Two reasons to decline, each with its own message (``Answer.declined``):
 
 * ``off_topic``: junk input (``qa.answerability.is_junk``), no word of the report nor any
   function word, or the question's relevance (best sentence similarity + ``CENTROID_WEIGHT`` ×
   similarity to the corpus centroid + the model's ``generic_weight`` × (similarity to the corpus
   centroid − similarity to everyday questions)) is below the question language's calibrated
-  threshold;
+  threshold, and it names none of the documents' names (``qa.names``);
 * ``not_in_report``: on topic, but the answerability model (``qa.answerability``) says the
-  best sentences do not carry what the question asks for.
+  best sentences do not carry what the question asks for; or far from the documents' sentences,
+  but naming one of their names ("MİT'in yıllık bütçesi ne kadar?").
 
 A broad question (``qa.broad``) is answered with the key sentences of the conclusions section.
 """
@@ -20,20 +20,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from corpus import Passage, Sentence
+from corpus import Sentence
 from corpus.errors import ReportQAError
-from index.analysis import analyze, turkish_casefold
+from index.analysis import turkish_casefold
 from qa import strings
 from qa.answer import Answer, Citation
 from qa.answerability import AnswerabilityModel, Features, default_model_path, generic_questions, is_junk, knows_a_word
 from qa.answerers.base import AnswerRequest
+from qa.answerers.selection import key_sentences, select_sentences
 from qa.broad import KEY_SENTENCES
 from qa.glossary import Translation
+from qa.names import names_one, proper_names
 from qa.places import place_conflict
 from qa.retrieval import Hit, QueryVector, Retriever
 from qa.settings import CENTROID_WEIGHT, Settings
@@ -44,28 +46,12 @@ from qa.signals import (
     expansion_asked,
     expected_type,
     is_yes_no,
+    names_subject,
     number_missing,
     table_numbers,
     terms_missing,
 )
 
-# Sentences are drawn from this many top passages.
-ANSWER_PASSAGES = 3
-# A further sentence is quoted only when it scores within this margin of the best one.
-SENTENCE_MARGIN = 0.02
-# Small tie-breakers: a shared (stemmed) word, and the passage's retrieval rank.
-LEXICAL_BONUS = 0.03
-RANK_PENALTY = 0.004
-# A sentence holding the kind of answer the question expects (a year for "when") moves up.
-TYPE_BONUS = 0.02
-# A sentence about another place than the question's (``qa.places``) loses as much as an answer of
-# the expected type gains, so that the sentence about the question's place is quoted first.
-PLACE_PENALTY = 0.02
-# A question that names a table ("Tablo 1'de …", "In Table 2 …") is answered from that table's
-# rows, which read less like the question than prose about the same things does.
-TABLE_BONUS = 0.05
-# Likewise, "What does INTCEN stand for?" is answered by the sentence that spells INTCEN out.
-DEFINITION_BONUS = TABLE_BONUS
 OFF_TOPIC = "off_topic"
 NOT_IN_REPORT = "not_in_report"
 _DATE_RE = re.compile(
@@ -81,75 +67,6 @@ def _english_dates(text: str) -> list[str]:
     return out
 
 
-def _quotable(passage: Passage, sentence: Sentence) -> bool:
-    """Table captions and column-name lines say nothing on their own."""
-    if passage.kind != "table":
-        return True
-    return sentence.start not in (passage.sentences[0].start, passage.sentences[1].start)
-
-
-@lru_cache(maxsize=16384)
-def _terms(text: str) -> frozenset[str]:
-    """Analysed terms of a passage sentence; cached, as the same sentences recur across questions."""
-    return frozenset(analyze(text))
-
-
-def select_sentences(
-    retriever: Retriever,
-    query: QueryVector,
-    hits: list[Hit],
-    limit: int,
-    exclude: frozenset[str] = frozenset(),
-    named: str | None = None,
-) -> list[tuple[Hit, Sentence, float]]:
-    """Score the sentences of the top passages; return the best, best first.
-
-    A sentence that holds the kind of answer the question expects (a date for "when", …)
-    gains ``TYPE_BONUS``, so the first quote is the one that answers; an answer the question
-    already names (in ``named``: its text and, for an English question, its Turkish gloss) does
-    not count. A sentence about another place than the question's loses ``PLACE_PENALTY``; a row
-    of a table the question names ("Tablo 1'de …") gains ``TABLE_BONUS``, and a sentence that
-    spells out the name whose full form is asked ("What does INTCEN stand for?") ``DEFINITION_BONUS``.
-    Sentences in ``exclude`` (already quoted in the conversation) are skipped. For an English
-    question with a Turkish gloss, a sentence's similarity is the mean of its similarity to the
-    question and to the gloss, and the words shared with the question count over ``named`` too.
-    """
-    terms = set(analyze(named or query.text))
-    kind = expected_type(query.text)
-    tables = table_numbers(query.text)
-    definition = retriever.spelled_out(query.text)
-    scored: list[tuple[Hit, Sentence, float]] = []
-    for hit in hits[:ANSWER_PASSAGES]:
-        vectors = retriever.sentence_vectors(hit.row)
-        sims = vectors @ query.vector
-        if query.gloss is not None:
-            # An English question's Turkish gloss is matched within one language: the mean of
-            # both similarities finds the sentence that answers more often than the question's.
-            sims = (sims + vectors @ query.gloss.vector) / 2
-        asked_table = bool(tables) and hit.passage.kind == "table" and bool(
-            tables & table_numbers(hit.passage.sentences[0].text)
-        )
-        for sentence, sim in zip(hit.passage.sentences, sims, strict=True):
-            if not _quotable(hit.passage, sentence) or sentence.text in exclude:
-                continue
-            overlap = len(terms & _terms(sentence.text)) / len(terms) if terms else 0.0
-            score = float(sim) + LEXICAL_BONUS * overlap - RANK_PENALTY * (hit.rank - 1)
-            if kind is not None and carries_type(kind, sentence.text, named or query.text):
-                score += TYPE_BONUS
-            if place_conflict(named or query.text, sentence.text):
-                score -= PLACE_PENALTY
-            if asked_table:
-                score += TABLE_BONUS
-            if definition is not None and defines(sentence.text, definition.name):
-                score += DEFINITION_BONUS
-            scored.append((hit, sentence, score))
-    scored.sort(key=lambda item: -item[2])
-    if not scored:
-        return []
-    best = scored[0][2]
-    return [item for item in scored if item[2] >= best - SENTENCE_MARGIN][:limit]
-
-
 def relevance(retriever: Retriever, query: QueryVector) -> float:
     """How close the report comes to the question: its best sentence anywhere, plus the centroid term.
 
@@ -158,25 +75,6 @@ def relevance(retriever: Retriever, query: QueryVector) -> float:
     """
     best = max(retriever.backend.sentences(query.vector, 1).values(), default=0.0)
     return best + CENTROID_WEIGHT * float(retriever.centroid @ query.vector)
-
-
-def key_sentences(retriever: Retriever, query: QueryVector, hits: list[Hit], limit: int) -> list[tuple[Hit, Sentence]]:
-    """The ``limit`` most central sentences of a broad question's section (its hits), in reading order.
-
-    Central: closest to the mean of the section's sentence vectors plus the question, so the
-    sentences that carry the section's message come before its examples.
-    """
-    section = [h for h in hits if h.passage.section == hits[0].passage.section]
-    vectors = [retriever.sentence_vectors(h.row) for h in section]
-    target = np.concatenate(vectors).mean(axis=0) + query.vector
-    scored = [
-        (float(v @ target), hit, sentence)
-        for hit, vecs in zip(section, vectors, strict=True)
-        for sentence, v in zip(hit.passage.sentences, vecs, strict=True)
-        if _quotable(hit.passage, sentence)
-    ]
-    chosen = sorted(scored, key=lambda item: -item[0])[:limit]
-    return [(hit, sentence) for _, hit, sentence in sorted(chosen, key=lambda item: item[2].start)]
 
 
 def compose(language: str, quotes: list[tuple[int, Sentence]], lead: dict[str, str] = strings.ANSWER_LEAD) -> str:
@@ -275,6 +173,10 @@ class ExtractiveAnswerer:
         if len(parts) < 2:
             return 0.0
         holding = [p for p in parts if carries_type(kind, p, named)] or parts
+        subject = parts[0]
+        if subject not in holding and names_subject(subject, named):
+            # The clause holding the answer says it of the subject the question asks about.
+            holding = [f"{subject}, {p}" for p in holding]
         best = float((self.retriever.embed_documents(holding) @ request.query.vector).max())
         return float(vector @ request.query.vector) - best
 
@@ -312,7 +214,12 @@ class ExtractiveAnswerer:
         if self._unknown(request):
             return True
         threshold = self.settings.abstain_threshold(request.detected)
-        return not request.broad and self._far(request, threshold, self.model)
+        return not request.broad and self._far(request, threshold, self.model) and not self.names_one(request)
+
+    def names_one(self, request: AnswerRequest) -> bool:
+        """Whether ``request`` names one of the documents' names (``qa.names``): it is about them,
+        and when it is far from their sentences, they do not say what it asks."""
+        return names_one(request.text, self.names, self.retriever.glossary)
 
     def _unknown(self, request: AnswerRequest) -> bool:
         """Junk, or no word of the documents and no name they spell out ("OTS neyin kısaltması?"
@@ -337,6 +244,12 @@ class ExtractiveAnswerer:
         """Whether ``request`` asks the full form of a name that the documents spell out
         ("Europol'ün açık adı nedir?" and "Europol’ün (European Union Agency …")."""
         return self.retriever.spelled_out(request.text) is not None
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The names the documents write (``qa.names``): a question naming one is about them."""
+        passages = self.retriever.backend.passages
+        return proper_names(([s.text for s in p.sentences] for p in passages), self.retriever.glossary)
 
     @cached_property
     def tables(self) -> set[str]:
@@ -364,7 +277,7 @@ class ExtractiveAnswerer:
             # "What does the report recommend?" is about the report by definition.
             return None, []
         if self._far(request, threshold, model):
-            return OFF_TOPIC, []
+            return (NOT_IN_REPORT if self.names_one(request) else OFF_TOPIC), []
         chosen, features = self.answerability(request)
         if chosen and self.spells_out(request, chosen[0][1]):
             # "What does OTS stand for?" and the first quote spells the name out: that is the

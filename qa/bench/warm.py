@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def bench_warm(engine: Engine, questions: list[str]) -> dict[str, Any]:
     """p50/p95 of embedding one query, search and ask over ``questions`` (a warm engine)."""
     from qa.answer import normalize_question
-    from qa.answerers.extractive import ExtractiveAnswerer, relevance, select_sentences
+    from qa.answerers.extractive import ExtractiveAnswerer, relevance
+    from qa.answerers.selection import select_sentences
     from qa.language import answer_language, detect_language
 
     retriever = engine.retriever

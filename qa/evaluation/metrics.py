@@ -19,6 +19,8 @@ from ir_measures import RR, Qrel, ScoredDoc, Success, nDCG
 MEASURES = {"hit@1": Success @ 1, "hit@5": Success @ 5, "mrr@10": RR @ 10, "ndcg@10": nDCG @ 10}
 METRICS = tuple(MEASURES)
 ANSWER_METRICS = ("answered", "correctly_cited", "first_quote_cited")
+# Unanswerable questions: declined at all, and declined with their kind's own message.
+DECLINE_METRICS = ("declined", "own_message")
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 20240601
 

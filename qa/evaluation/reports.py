@@ -227,11 +227,11 @@ def render_text(report: EvalReport) -> str:
         lines += [f"Cross-lingual gap on {n} tr/en pairs (gap = tr − en):",
                   format_table(["retriever", "metric", "tr", "en", "gap", "95% CI"], pair_rows), ""]
     decline_rows = [
-        [name, kind, s.n, _share(s, "declined")]
+        [name, kind, s.n, _share(s, "declined"), _share(s, "own_message")]
         for name, r in report.reports.items()
         for kind, s in r.answers.declined_by_kind.items()
     ]
     if decline_rows:
         lines += ["Unanswerable questions declined, by kind:",
-                  format_table(["retriever", "kind", "n", "declined"], decline_rows), ""]
+                  format_table(["retriever", "kind", "n", "declined", "own message"], decline_rows), ""]
     return "\n".join(lines).rstrip() + "\n"

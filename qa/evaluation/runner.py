@@ -14,11 +14,13 @@ from typing import Any
 
 from index.embedding import Embedder
 from qa.answer import Answer
+from qa.answerers.extractive import NOT_IN_REPORT, OFF_TOPIC
 from qa.engine import Engine
 from qa.evaluation.metrics import (
     ANSWER_METRICS,
     BOOTSTRAP_SAMPLES,
     BOOTSTRAP_SEED,
+    DECLINE_METRICS,
     METRICS,
     AnswerSummary,
     PairGap,
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Questions embedded per encoder call.
 QUERY_BATCH = 32
+# The message each kind of unanswerable question should be declined with (other kinds: not in report).
+OWN_MESSAGE = {"not-in-report": NOT_IN_REPORT, "off-topic": OFF_TOPIC}
 
 # (done, total, what is happening)
 Progress = Callable[[int, int, str], None]
@@ -103,11 +107,14 @@ def _answer_summary(outcomes: Sequence[Outcome]) -> AnswerSummary:
     declined: dict[str, list[dict[str, float]]] = {}
     for o in outcomes:
         if not o.question.answerable:
-            declined.setdefault(o.question.group, []).append({"declined": float(not o.answer.answered)})
+            own = OWN_MESSAGE.get(o.question.group, NOT_IN_REPORT)
+            declined.setdefault(o.question.group, []).append(
+                {"declined": float(not o.answer.answered), "own_message": float(o.answer.declined == own)}
+            )
     return AnswerSummary(
         Summary.of(answerable, ANSWER_METRICS),
-        Summary.of([row for rows in declined.values() for row in rows], ("declined",)),
-        {kind: Summary.of(rows, ("declined",)) for kind, rows in sorted(declined.items())},
+        Summary.of([row for rows in declined.values() for row in rows], DECLINE_METRICS),
+        {kind: Summary.of(rows, DECLINE_METRICS) for kind, rows in sorted(declined.items())},
     )
 
 

@@ -293,6 +293,18 @@ def test_report_groups_add_up(dev_report):
     assert lo <= hybrid.overall.means["mrr@10"] <= hi
 
 
+def test_declines_are_counted_with_and_without_their_own_message(dev_report):
+    """``own_message``: declined with the kind's own message (off topic / not in the report)."""
+    hybrid = dev_report.reports["hybrid"]
+    for kind, reason in (("off-topic", "off_topic"), ("not-in-report", "not_in_report")):
+        outcomes = [o for o in hybrid.outcomes if o.question.group == kind]
+        own = sum(o.answer.declined == reason for o in outcomes) / len(outcomes)
+        summary = hybrid.answers.declined_by_kind[kind]
+        assert summary.means["own_message"] == pytest.approx(own)
+        assert summary.means["own_message"] <= summary.means["declined"]
+    assert hybrid.answers.declined_by_kind["off-topic"].means["own_message"] == 1.0
+
+
 def test_text_report_has_one_table_for_all_retrievers(dev_report):
     text = render_text(dev_report)
     rows = [line.split()[0] for line in text.splitlines() if line.split()[:1] in (["bm25"], ["dense"], ["hybrid"])]
