@@ -26,6 +26,8 @@ SPECIFIC_DF = 3
 
 # Expected answer types, in the order they are tried ("kaç yılında" asks for a date, not a number).
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "On what exact date …?", "tam olarak hangi gün …?": the day, not the year alone.
+    ("day", re.compile(r"\b(exact date|(which|what) day(?! of the week)|hangi gün\w*|tam tarih\w*)\b")),
     # "Which month of 2019 …?" is not answered by the year alone: a month name is asked for.
     ("month", re.compile(r"\b(hangi ay(da|ı|ında)?|(which|what) month)\b")),
     # English "when" asks for a date only at the start ("What happens when …" does not), and not
@@ -67,6 +69,10 @@ _COUNT_RE = re.compile(r"(?<![\w\-/])\d+")
 # A day of the month ("20 Mayıs") is part of a date, not a count.
 _DAY_RE = re.compile(
     r"\b\d{1,2}\s+(ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık)\b", re.IGNORECASE)
+# The same in English, either order: "20 May 1998", "May 20, 1998".
+_DAY_EN_RE = re.compile(
+    r"\b(\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"|(January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2})\b")
 _MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
            "kasım", "aralık")
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -98,7 +104,8 @@ def _months(text: str) -> set[str]:
 
 
 def expected_type(question: str) -> str | None:
-    """``month``, ``date``, ``number``, ``person``, ``city``, ``country``, ``body``, ``place``, ``names``, or None."""
+    """The answer type ``question`` asks for: ``day``, ``month``, ``date``, ``number``, ``person``,
+    ``city``, ``country``, ``body``, ``place``, ``names``, or None."""
     text = _folded(question)
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(text):
@@ -112,6 +119,8 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return True
     q = turkish_casefold(question)
     s = turkish_casefold(sentence)
+    if kind == "day":
+        return bool(_DAY_RE.search(sentence) or _DAY_EN_RE.search(sentence))
     if kind == "month":
         return bool(_months(sentence) - _months(question))
     if kind == "date":

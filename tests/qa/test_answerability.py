@@ -48,6 +48,10 @@ from qa.signals import (
     # A list of names, with words between "hangi" / "which" and the countries.
     ("Fransa terör izleme verilerini hangi Kuzey Afrika ülkelerine verdi?", "names"),
     ("Which Central Asian states signed it?", "names"),
+    # The day, not just the year: "2009 Nahçıvan Anlaşması" does not say on which day.
+    ("On what exact date was the Nakhchivan Agreement signed?", "day"),
+    ("Nahçıvan Anlaşması tam olarak hangi gün imzalandı?", "day"),
+    ("On what date was the 1998 protocol signed?", "date"),
     # A month, not just a date: the year alone does not answer it.
     ("In which month of 2019 did the chiefs meet in Baku?", "month"),
     ("İstihbarat başkanları 2019'da hangi ayda toplandı?", "month"),
@@ -73,6 +77,11 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert carries_type("month", "20 Mayıs 1998 tarihinde imzalanan protokol", "Protokol hangi ay imzalandı?")
     assert carries_type("month", "The protocol was signed in May 1998.", "In which month was it signed?")
     assert not carries_type("month", "They may meet in 2019.", "In which month did they meet?")
+    # A day question wants the day of the month.
+    assert carries_type("day", "20 Mayıs 1998 tarihinde imzalanan protokol", "Tam olarak hangi gün imzalandı?")
+    assert carries_type("day", "It was signed on May 20, 1998.", "On what exact date was it signed?")
+    assert not carries_type("day", "2009 Nahçıvan Anlaşması ile kurumsallaşmış", "Tam olarak hangi gün imzalandı?")
+    assert not carries_type("day", "The protocol was signed in May 1998.", "On what exact date was it signed?")
     # A year is not a count; "en az 70 sivil" is.
     assert not carries_type("number", "2015 yılında F-16’lar vurdu.", "Kaç kişi öldü?")
     assert carries_type("number", "en az 70 sivilin hayatını kaybetmesi", "Kaç kişi öldü?")
