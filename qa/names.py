@@ -11,10 +11,10 @@ in a row ("Türk Devletleri", "Bern Kulübü"), or a word they write capitalised
 and never in lower case ("Europol", "Caparov"), in at most ``MAX_NAME_PASSAGES`` passages, that
 the glossary leaves as it is: a name keeps its spelling in English ("Caparov" is "Japarov",
 "Bern" is "Berne"); an ordinary word capitalised inside a name does not ("Dünya" of "İkinci
-Dünya Savaşı" is "world", "Cumhurbaşkanı" is "President"). Months are no names. Nor are places:
-"Ankara'dan İzmir'e en hızlı nasıl gidilir?" is about travel, not about the report. A question's
-first word is capitalised whatever it is, so alone it counts only as an acronym ("İkinci
-dereceden denklem nasıl çözülür?" is no question about the Second World War).
+Dünya Savaşı" is "world", "Cumhurbaşkanı" is "President"), so "İkinci dereceden denklem nasıl
+çözülür?" is no question about the Second World War although its first word is capitalised.
+Months are no names. Nor are places: "Ankara'dan İzmir'e en hızlı nasıl gidilir?" is about
+travel, not about the report.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ def names_one(question: str, names: frozenset[str], glossary: Glossary) -> bool:
     words = _words(question)
     if any(f"{a} {b}" in names for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()):
         return True
-    for position, word in enumerate(words):
-        if not word[:1].isupper() or (position == 0 and not _acronym(word)):
+    for word in words:
+        if not word[:1].isupper():
             continue
         forms = [word, *(f.upper() if _acronym(word) else f[:1].upper() + f[1:] for f in glossary.named(word))]
         if any(f in names for f in forms):
