@@ -43,8 +43,12 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"on what date)\b")),
     ("number", re.compile(
         r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
-    # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question.
-    ("person", re.compile(r"\b(who(?! (is|was|are|were) (?!the |a |an ))|whom|kim|kime|kimi|kimin)\b")),
+    # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question;
+    # but "Who was Azerbaijan's president …?" / "… cumhurbaşkanı kimdi?" asks for the holder of a post.
+    ("person", re.compile(
+        r"\b(who(?! (is|was|are|were) (?!the |a |an |\w+['’]s ))|whom|kim|kime|kimi|kimin|"
+        r"(başkanı|cumhurbaşkanı|başbakanı|bakanı|lideri|sekreteri|direktörü|müdürü|komutanı|sözcüsü) "
+        r"kim(di|dir|lerdi|lerdir))\b")),
     # One city, one country, or a place of either kind ("hangi ülkede" is one country; "hangi
     # ülkeler" is a list, below). "which Azerbaijani city": up to two words in between.
     ("city", re.compile(

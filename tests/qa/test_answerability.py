@@ -36,6 +36,11 @@ from qa.signals import (
     ("How many civilians died?", "number"),
     ("Who received the intelligence chiefs in Baku?", "person"),
     ("Who is Orhan Inandi?", None),
+    ("Orhan İnandı kimdir?", None),
+    # The holder of a post is a person: "Who was X's president", "… cumhurbaşkanı kimdi?".
+    ("Who was Azerbaijan's president when the protocol was signed?", "person"),
+    ("Protokol imzalandığında Azerbaycan'ın cumhurbaşkanı kimdi?", "person"),
+    ("KNB'nin başkanı kimdir?", "person"),
     ("Millî İstihbarat Teşkilatı'nın başkanı kim?", "person"),
     ("Daimî Sekretarya nerede kuruldu?", "place"),
     ("Where is Pine Gap?", "place"),
