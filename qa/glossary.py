@@ -82,7 +82,6 @@ class Glossary:
             for gloss in glosses:
                 if gloss[:1].isupper() and " " not in gloss:
                     self._named.setdefault(gloss, []).append(form)
-            for gloss in glosses:
                 key = tuple(s for _, s in _content_stems(gloss))
                 if key and len(key) <= MAX_PHRASE and form not in self._forms.setdefault(key, []):
                     self._forms[key].append(form)
