@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from index.analysis import analyze, turkish_casefold
 from qa.places import countries_in, is_place, new_places
+from qa.strings import TURKISH_MONTHS_EN
 
 # A question word found in at most this many passages is specific to the question.
 SPECIFIC_DF = 3
@@ -70,17 +71,13 @@ _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NUMBER_RE = re.compile(r"\d+")
 # A count stands on its own: not part of a name ("F-16") or a code.
 _COUNT_RE = re.compile(r"(?<![\w\-/])\d+")
+_MONTHS = tuple(TURKISH_MONTHS_EN)
+_MONTHS_EN = tuple(month.lower() for month in TURKISH_MONTHS_EN.values())
 # A day of the month ("20 Mayıs") is part of a date, not a count.
-_DAY_RE = re.compile(
-    r"\b\d{1,2}\s+(ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık)\b", re.IGNORECASE)
+_DAY_RE = re.compile(rf"\b\d{{1,2}}\s+({'|'.join(_MONTHS)})\b", re.IGNORECASE)
 # The same in English, either order: "20 May 1998", "May 20, 1998".
-_DAY_EN_RE = re.compile(
-    r"\b(\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"|(January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2})\b")
-_MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
-           "kasım", "aralık")
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december")
+_MONTH_NAMES_EN = "|".join(TURKISH_MONTHS_EN.values())
+_DAY_EN_RE = re.compile(rf"\b(\d{{1,2}}\s+({_MONTH_NAMES_EN})|({_MONTH_NAMES_EN})\s+\d{{1,2}})\b")
 _NUMBER_WORDS = frozenset(
     [
         "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz", "on", "yirmi", "otuz", "kırk", "elli", "altmış",
