@@ -9,6 +9,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_TURKISH
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’‘][^\W\d_]+)?")
+# A word of letters, with a suffix after an apostrophe ("Ankara’da"): how names and places are read.
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _APOSTROPHES = "'’‘"
 STOPWORDS = frozenset(STOPWORDS_TURKISH) | frozenset(STOPWORDS_EN) | frozenset(
     {"rapor", "raporda", "raporu", "report", "according", "göre", "nedir", "what", "which"}

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.analysis import STOPWORDS, analyze, strip_apostrophe_suffix, turkish_casefold
+from index.analysis import STOPWORDS, WORD_RE, analyze, strip_apostrophe_suffix, turkish_casefold
 from qa.answer import MARKUP_RE
 
 FEATURES = (
@@ -153,7 +153,7 @@ def knows_a_word(text: str, vocabulary: Container[str]) -> bool:
     Text with neither ("lorem ipsum dolor", "merhaba") is not a question about the report.
     """
     plain = turkish_casefold(MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", text)))
-    raw = {strip_apostrophe_suffix(t) for t in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", plain)}
+    raw = {strip_apostrophe_suffix(t) for t in WORD_RE.findall(plain)}
     return bool(raw & (STOPWORDS | FUNCTION_WORDS)) or any(t in vocabulary for t in analyze(plain))
 
 

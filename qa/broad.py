@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from corpus import Passage
-from index.analysis import STOPWORDS, turkish_casefold
+from index.analysis import STOPWORDS, WORD_RE, turkish_casefold
 
 # What a broad question asks for: recommendations or conclusions.
 _ASKS_RE = re.compile(
@@ -37,7 +37,7 @@ def is_broad(question: str) -> bool:
     text = turkish_casefold(question)
     if not _ASKS_RE.search(text):
         return False
-    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)
+    words = WORD_RE.findall(text)
     rest = [w for w in words if not _ASKS_RE.fullmatch(w) and w not in _BROAD_WORDS and w not in STOPWORDS]
     return not rest
 

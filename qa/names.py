@@ -19,13 +19,12 @@ travel, not about the report.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from index.analysis import strip_apostrophe_suffix, turkish_casefold
+from index.analysis import WORD_RE, strip_apostrophe_suffix, turkish_casefold
 from qa.glossary import Glossary
 from qa.places import is_place
 from qa.strings import TURKISH_MONTHS_EN
@@ -38,12 +37,11 @@ MAX_NAME_PASSAGES = 3
 # spelled: "Caparov" / "Japarov" 0.86, "Sovyet" / "Soviet" 0.83; "Kulübü" / "club" 0.60.
 NAME_LIKENESS = 0.7
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ASCII = str.maketrans("çğıöşüâîû", "cgiosuaiu")
 
 
 def _words(text: str) -> list[str]:
-    return [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(text)]
+    return [strip_apostrophe_suffix(w) for w in WORD_RE.findall(text)]
 
 
 def _acronym(word: str) -> bool:

@@ -10,19 +10,16 @@ place of Avustralya and Avusturya.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from index.analysis import strip_apostrophe_suffix, turkish_casefold
-
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+from index.analysis import WORD_RE, strip_apostrophe_suffix, turkish_casefold
 
 
 def _words(text: str) -> list[str]:
     """``text``'s words as gazetteer names are kept: casefolded, a suffix after an apostrophe dropped."""
-    return [strip_apostrophe_suffix(w) for w in _WORD_RE.findall(turkish_casefold(text))]
+    return [strip_apostrophe_suffix(w) for w in WORD_RE.findall(turkish_casefold(text))]
 
 
 @lru_cache(maxsize=1)
