@@ -89,6 +89,16 @@ _NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w
 _ACRONYM_RE = re.compile(r"\b[A-ZÇĞİÖŞÜ]{2,}\b")
 # A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev".
 _PERSON_RE = re.compile(r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+[A-ZÇĞİÖŞÜ]\w+")
+# A question about who holds a post ("Who heads X?", "X'in başkanı kim?") is answered by a person
+# with that post's title ("Cumhurbaşkanı İlham Aliyev" does not head a secretariat). Tried in order.
+_POSTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Başbakanı", re.compile(r"\b(prime minister|başbakanı kim)")),
+    ("Cumhurbaşkanı", re.compile(r"\b(president|cumhurbaşkanı kim)")),
+    ("Başkanı", re.compile(r"\b(who (heads|chairs|leads)|(head|chair\w*) of|başkanı kim|başında kim)")),
+    ("Sekreteri", re.compile(r"\b(secretary|sekreteri kim)")),
+    ("Bakanı", re.compile(r"\b(minister|bakanı kim)")),
+    ("Lideri", re.compile(r"\b(leader|lideri kim)")),
+)
 # A proper name with a locative or ablative suffix: "Ankara’da", "Avustralya’daki", "Özbekistan’dan".
 _PLACE_RE = re.compile(r"\b([A-ZÇĞİÖŞÜ]\w+)['’](d|t)(a|e)(ki|n)?\b")
 
@@ -112,6 +122,12 @@ def expected_type(question: str) -> str | None:
         if pattern.search(text):
             return kind
     return None
+
+
+def asked_post(question: str) -> str | None:
+    """The title of the post whose holder ``question`` asks for ("Who heads …?" → "Başkanı"), or None."""
+    text = _folded(question)
+    return next((title for title, pattern in _POSTS if pattern.search(text)), None)
 
 
 def carries_type(kind: str | None, sentence: str, question: str) -> bool:
@@ -138,7 +154,11 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         runs = [m.group(0) for m in _NAME_RUN_RE.finditer(sentence) if m.start() > 0]
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
-        return any(turkish_casefold(m.group(0).split()[-1]) not in q for m in _PERSON_RE.finditer(sentence))
+        post = asked_post(question)
+        return any(
+            turkish_casefold(m.group(0).split()[-1]) not in q and post in (None, m.group(1))
+            for m in _PERSON_RE.finditer(sentence)
+        )
     if kind == "body":
         # An acronym ("NSA") or a run of two or more capitalised words ("Savunma İstihbarat Servisi"),
         # the sentence's first word aside, that is no place and that the question does not name.

@@ -82,6 +82,12 @@ def test_a_sentence_carries_the_type_only_with_something_the_question_does_not_n
     assert carries_type("month", "20 Mayıs 1998 tarihinde imzalanan protokol", "Protokol hangi ay imzalandı?")
     assert carries_type("month", "The protocol was signed in May 1998.", "In which month was it signed?")
     assert not carries_type("month", "They may meet in 2019.", "In which month did they meet?")
+    # The holder of a post has that post's title: a president does not head a secretariat.
+    received = "İstihbarat başkanlarının Bakü’de Azerbaycan Cumhurbaşkanı İlham Aliyev tarafından kabul edilmesi"
+    assert carries_type("person", received, "Who received the intelligence chiefs?")
+    assert carries_type("person", received, "Who was Azerbaijan's president then?")
+    assert not carries_type("person", received, "Who heads the permanent secretariat?")
+    assert not carries_type("person", received, "Millî İstihbarat Teşkilatı'nın başkanı kim?")
     # A day question wants the day of the month.
     assert carries_type("day", "20 Mayıs 1998 tarihinde imzalanan protokol", "Tam olarak hangi gün imzalandı?")
     assert carries_type("day", "It was signed on May 20, 1998.", "On what exact date was it signed?")
@@ -199,6 +205,9 @@ def test_the_model_is_fitted_saved_as_json_and_read_back(tmp_path):
     ("In what year was the BRUSA Agreement signed?", "en"),
     ("Danimarka istihbaratıyla ilgili iddialar hangi yıl ortaya çıktı?", "tr"),
     ("How many people work at INTCEN?", "en"),
+    # The report names who received the chiefs (a president), not who heads the secretariat.
+    ("Who heads the permanent secretariat?", "en"),
+    ("Daimî Sekretaryanın başkanı kim?", "tr"),
 ])
 def test_near_miss_questions_are_declined_as_not_in_the_report(engine, question, lang):
     answer = engine.ask(question)
