@@ -161,7 +161,7 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of generated answers.")
     llm_passages: int = Field(5, ge=1, le=20, description="Top passages given to the LLM as [1]..[k].")
     llm_support_threshold: float = Field(
-        0.815,
+        0.829,
         description="A generated sentence is kept only when its e5 similarity to the best sentence of a cited "
         "passage reaches this; calibrated on the dev tune split (`python -m qa.llm.calibrate`).",
     )

@@ -15,16 +15,14 @@ Run: ``python -m qa.llm.calibrate`` (same REPORT_QA_* settings as ``report-qa``)
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.errors import ReportQAError
 from qa.engine import Engine
 from qa.evaluation.questions import dev_question_paths
 from qa.evaluation.relevance import judge, load_question_set
+from qa.llm.script import run
 
 # Share of unsupported (question, passage) pairs the threshold may let through on the tune split.
 MAX_UNSUPPORTED_KEPT = 0.3
@@ -66,23 +64,20 @@ def best_threshold(pairs: Pairs, max_unsupported: float = MAX_UNSUPPORTED_KEPT) 
     raise ValueError("no pairs to calibrate on")
 
 
-def main() -> None:
+def report() -> dict[str, object]:
+    """The threshold chosen on tune, with its figures on both splits (the script's output)."""
     from qa.settings import Settings
 
     engine = Engine.load(Settings())
     tune, test = collect(engine, "tune"), collect(engine, "test")
     threshold = best_threshold(tune)
-    report = {"threshold": threshold, "env": {"REPORT_QA_LLM_SUPPORT_THRESHOLD": threshold}}
+    out: dict[str, object] = {"threshold": threshold, "env": {"REPORT_QA_LLM_SUPPORT_THRESHOLD": threshold}}
     for name, pairs in (("tune", tune), ("test", test)):
         tpr, fpr = _rates(pairs, threshold)
-        report[name] = {"supported_pairs": len(pairs.supported), "unsupported_pairs": len(pairs.unsupported),
-                        "kept_supported": round(tpr, 3), "kept_unsupported": round(fpr, 3)}
-    json.dump(report, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+        out[name] = {"supported_pairs": len(pairs.supported), "unsupported_pairs": len(pairs.unsupported),
+                     "kept_supported": round(tpr, 3), "kept_unsupported": round(fpr, 3)}
+    return out
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except ReportQAError as exc:
-        sys.exit(f"{__spec__.name if __spec__ else __name__}: {exc}")
+    run("qa.llm.calibrate", report)

@@ -14,16 +14,14 @@ translating) lowered English MRR@10 on both splits (docs/llm.md).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from corpus.errors import ReportQAError
 from qa.engine import Engine
 from qa.evaluation.questions import dev_question_paths
 from qa.evaluation.relevance import judge, load_question_set
 from qa.llm.client import LLMClient, LLMConfig
 from qa.llm.prompts import translation_messages
+from qa.llm.script import run
 
 DEPTH = 10
 
@@ -72,20 +70,16 @@ def measure(engine: Engine, client: LLMClient) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
+def report() -> dict[str, Any]:
+    """:func:`measure` with the LLM named by ``--llm`` on the command line (the script's output)."""
     from qa.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm", required=True, help="OpenAI-compatible base URL ending in /v1")
     args = parser.parse_args()
     settings = Settings(llm_url=args.llm, answerer="extractive")
-    engine = Engine.load(settings)
-    json.dump(measure(engine, LLMClient(LLMConfig.from_settings(settings))), sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
+    return measure(Engine.load(settings), LLMClient(LLMConfig.from_settings(settings)))
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except ReportQAError as exc:
-        sys.exit(f"{__spec__.name if __spec__ else __name__}: {exc}")
+    run("qa.llm.translate", report)
