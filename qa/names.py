@@ -52,6 +52,21 @@ def _fold(word: str) -> str:
     return turkish_casefold(word).translate(_ASCII)
 
 
+def spelled_alike(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are one name, written in Turkish and in English letters ("Caparov"
+    and "Japarov", "Sadır" and "Sadyr", "İnandı" and "Inandi"; a suffix after an apostrophe
+    ignored). Letters are mapped, not compared loosely: "İlham" is not "Islam"."""
+    return _romanised(strip_apostrophe_suffix(a)) == _romanised(strip_apostrophe_suffix(b))
+
+
+def _romanised(name: str) -> str:
+    """``name`` in one spelling for both alphabets: English j, y, sh, ch, gh as Turkish c, ı, ş, ç, ğ, then ASCII."""
+    word = turkish_casefold(name)
+    for english, turkish in (("sh", "ş"), ("ch", "ç"), ("gh", "ğ"), ("j", "c"), ("y", "ı")):
+        word = word.replace(english, turkish)
+    return word.translate(_ASCII)
+
+
 def _kept_in_english(word: str, glossary: Glossary) -> bool:
     """Whether the glossary leaves ``word`` as it is: no gloss, or one spelled alike, and none in lower case."""
     glosses = glossary.glosses(word)

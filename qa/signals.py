@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from index.analysis import analyze, turkish_casefold
+from index.analysis import WORD_RE, analyze, turkish_casefold
+from qa.names import spelled_alike
 from qa.places import countries_in, is_place, new_places
 from qa.strings import TURKISH_MONTHS_EN
 
@@ -87,8 +88,10 @@ _NUMBER_WORDS = frozenset(
 _NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w’']+)*")
 # An acronym of two or more capitals: "NSA", "MİT", "INTCEN".
 _ACRONYM_RE = re.compile(r"\b[A-ZÇĞİÖŞÜ]{2,}\b")
-# A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev".
-_PERSON_RE = re.compile(r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+[A-ZÇĞİÖŞÜ]\w+")
+# A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev" (group 2: the name).
+_PERSON_RE = re.compile(
+    r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+([A-ZÇĞİÖŞÜ]\w+(?:\s+[A-ZÇĞİÖŞÜ]\w+)*)"
+)
 # A question about who holds a post ("Who heads X?", "X'in başkanı kim?") is answered by a person
 # with that post's title ("Cumhurbaşkanı İlham Aliyev" does not head a secretariat). Tried in order.
 _POSTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -130,6 +133,13 @@ def asked_post(question: str) -> str | None:
     return next((title for title, pattern in _POSTS if pattern.search(text)), None)
 
 
+def _names_person(name: str, question: str) -> bool:
+    """Whether ``question`` already names the person ``name`` ("Sadır Caparov"): one of the name's
+    words is one of the question's capitalised words, as spelled there ("Sadyr Japarov")."""
+    asked = [w for w in WORD_RE.findall(question) if w[:1].isupper()]
+    return any(spelled_alike(part, word) for part in name.split() for word in asked)
+
+
 def carries_type(kind: str | None, sentence: str, question: str) -> bool:
     """Whether ``sentence`` holds an answer of ``kind`` that ``question`` does not already name."""
     if kind is None:
@@ -156,7 +166,7 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
     if kind == "person":
         post = asked_post(question)
         return any(
-            turkish_casefold(m.group(0).split()[-1]) not in q and post in (None, m.group(1))
+            post in (None, m.group(1)) and not _names_person(m.group(2), question)
             for m in _PERSON_RE.finditer(sentence)
         )
     if kind == "body":

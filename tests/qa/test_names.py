@@ -1,5 +1,6 @@
 """Names the documents write (qa.names): a question naming one is declined as not in the report,
-not as off topic; and a clause that states the answer of the subject a question asks about."""
+not as off topic; a clause that states the answer of the subject a question asks about; and a
+person the question names, however spelt, is no answer to "who"."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 
 from qa import strings
 from qa.glossary import Glossary, default_glossary_path
-from qa.names import names_one, proper_names
-from qa.signals import names_subject
+from qa.names import names_one, proper_names, spelled_alike
+from qa.signals import carries_type, names_subject
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +83,29 @@ def test_a_first_clause_the_question_names_is_the_subject_of_the_others():
 def test_a_year_stated_of_the_asked_subject_across_a_comma_answers(engine):
     answer = engine.ask("Türk devletleri arasındaki güvenlik iş birliği hangi yıl başladı?")
     assert answer.answered and "1992" in answer.citations[0].sentence.text
+
+
+def test_a_name_spelled_in_english_is_the_same_name():
+    assert spelled_alike("Caparov’un", "Japarov")
+    assert spelled_alike("Sadır", "Sadyr")
+    assert spelled_alike("İnandı", "Inandi")
+    assert not spelled_alike("Aliyev", "Caparov")
+    assert not spelled_alike("İlham", "Islam")
+
+
+@pytest.mark.parametrize("question", [
+    "Who chaired the 2022 meeting attended by Japarov?",
+    "Who met Sadyr Japarov in 2022?",
+    "Caparov 2022'de kiminle görüştü?",
+])
+def test_a_person_the_question_names_is_no_answer_to_who(question):
+    """"Who … Japarov?" is not answered by "Sadır Caparov", whichever of his names the question
+    writes and however it spells them."""
+    sentence = "Kırgızistan Cumhurbaşkanı Sadır Caparov’un 2022 yılında, benzer bir toplantıda yaptığı vurgu"
+    assert not carries_type("person", sentence, question)
+    assert carries_type("person", sentence, "Who was Kyrgyzstan's president in 2022?")
+
+
+def test_who_met_the_person_the_question_names_is_declined(engine):
+    answer = engine.ask("Who chaired the 2022 intelligence meeting attended by Japarov?")
+    assert not answer.answered and answer.declined == "not_in_report"
