@@ -88,6 +88,10 @@ _NUMBER_WORDS = frozenset(
 _NAME_RUN_RE = re.compile(r"[A-ZÇĞİÖŞÜ][\w’']+(?:\s+[A-ZÇĞİÖŞÜ][\w’']+)*")
 # An acronym of two or more capitals: "NSA", "MİT", "INTCEN".
 _ACRONYM_RE = re.compile(r"\b[A-ZÇĞİÖŞÜ]{2,}\b")
+# A "who" question that names no state is also answered by this many states named together
+# ("Azerbaycan, Kazakistan, … tarafından imzalanan"); one country is more often a modifier
+# ("Kırgızistan Cumhurbaşkanı").
+AGENT_STATES = 2
 # A title followed by a capitalised name: "Cumhurbaşkanı İlham Aliyev" (group 2: the name).
 _PERSON_RE = re.compile(
     r"\b(Cumhurbaşkanı|Başkanı|Bakanı|Sekreteri|Lideri|Başbakanı)\s+([A-ZÇĞİÖŞÜ]\w+(?:\s+[A-ZÇĞİÖŞÜ]\w+)*)"
@@ -97,7 +101,9 @@ _PERSON_RE = re.compile(
 _POSTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Başbakanı", re.compile(r"\b(prime minister|başbakanı kim)")),
     ("Cumhurbaşkanı", re.compile(r"\b(president|cumhurbaşkanı kim)")),
-    ("Başkanı", re.compile(r"\b(who (heads|chairs|leads)|(head|chair\w*) of|başkanı kim|başında kim)")),
+    ("Başkanı", re.compile(
+        r"\b(who (heads|headed|chairs|chaired|leads|led)|(head|chair\w*) of|başkanı kim|başında kim)"
+    )),
     ("Sekreteri", re.compile(r"\b(secretary|sekreteri kim)")),
     ("Bakanı", re.compile(r"\b(minister|bakanı kim)")),
     ("Lideri", re.compile(r"\b(leader|lideri kim)")),
@@ -165,6 +171,11 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
         post = asked_post(question)
+        countries = new_places(question, sentence, "country")
+        if post is None and not countries_in(question) and len(countries) >= AGENT_STATES:
+            # "Who signed the 1998 protocol?" is answered by the states that signed it; a question
+            # that names a state ("Who signed it for Kazakhstan?") asks for someone within it.
+            return True
         return any(
             post in (None, m.group(1)) and not _names_person(m.group(2), question)
             for m in _PERSON_RE.finditer(sentence)

@@ -222,10 +222,13 @@ class ExtractiveAnswerer:
         return names_one(request.text, self.names, self.retriever.glossary)
 
     def _unknown(self, request: AnswerRequest) -> bool:
-        """Junk, or no word of the documents and no name they spell out ("OTS neyin kısaltması?"
-        asks about the report's TDT through the glossary)."""
+        """Junk, or no word of the documents, no name they spell out ("OTS neyin kısaltması?"
+        asks about the report's TDT through the glossary) and no English the glossary puts into
+        their words ("Nakhchivan Agreement?" is the report's "Nahçıvan Anlaşması")."""
         return is_junk(request.text) or (
-            not knows_a_word(request.text, self.document_frequency) and not self.spelled_out(request)
+            not knows_a_word(request.text, self.document_frequency)
+            and not self.spelled_out(request)
+            and not self.glossed(request)
         )
 
     def _far(self, request: AnswerRequest, threshold: float, model: AnswerabilityModel) -> bool:

@@ -10,6 +10,7 @@ from qa import strings
 from qa.answerability import FEATURES, AnswerabilityModel, Features, fit, is_junk, knows_a_word
 from qa.broad import is_broad
 from qa.signals import (
+    asked_post,
     carries_type,
     clauses,
     defines,
@@ -403,3 +404,23 @@ def test_an_answer_in_a_clause_about_something_else_widens_the_clause_gap(engine
     assert elsewhere.clause_gap > 0
     # No answer type asked: no clause is looked at.
     assert features("Türk devletleri istihbarat paylaşımında neden birbirine güveniyor?").clause_gap == 0.0
+
+
+def test_who_is_answered_by_the_states_that_did_it_when_the_question_names_none():
+    signed = ("20 Mayıs 1998 tarihinde Azerbaycan, Kazakistan, Kırgızistan, Türkiye ve Türkmenistan tarafından "
+              "imzalanan protokol")
+    assert carries_type("person", signed, "Who signed the 1998 protocol?")
+    assert carries_type("person", signed, "1998 protokolünü kim imzaladı?")
+    # A question that names a state asks for someone within it; one country is a modifier, no agent.
+    assert not carries_type("person", signed, "Who signed the 1998 protocol for Kazakhstan?")
+    assert not carries_type("person", "Kırgızistan Cumhurbaşkanlığı 2022’de açıkladı", "Who announced it?")
+    # A post asked for still needs a person with that title.
+    assert asked_post("Who chaired the 2022 meeting?") == "Başkanı"
+    assert not carries_type("person", signed, "Who chaired the 1998 conference?")
+
+
+@pytest.mark.parametrize("question", ["1998 protokolünü kim imzaladı?", "Who signed the 1998 protocol?"])
+def test_who_signed_the_protocol_is_answered_with_the_signatories_first(engine, question):
+    answer = engine.ask(question)
+    assert answer.answered
+    assert "Türkmenistan tarafından imzalanan" in answer.citations[0].sentence.text

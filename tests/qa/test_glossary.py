@@ -175,3 +175,11 @@ def test_a_place_the_english_question_names_is_no_answer_to_where(engine) -> Non
     assert not carries_type("place", sentence, named)
     turkish = "DEAŞ Azerbaycan'da hangi şehirde ortaya çıkarıldı?"
     assert engine.answerer.named(engine.prepare(turkish)) == turkish
+
+
+def test_a_short_english_phrase_the_glossary_translates_is_no_unknown_text(engine) -> None:
+    """"Nakhchivan Agreement?" has no function word and no Turkish word, but the glossary puts it
+    into the report's words ("Nahçıvan Anlaşması"): it is answered, not called off topic."""
+    answer = engine.ask("Nakhchivan Agreement?")
+    assert answer.answered and answer.declined is None
+    assert "Nahçıvan Anlaşması" in answer.citations[0].sentence.text
