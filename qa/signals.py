@@ -43,8 +43,10 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(ne zaman(?! (\w+ )?(?!\w*[dt][ıiuü]r\W*$)\w+(ar|er|ır|ir|ur|ür|maz|mez)\W*$)|"
         r"hangi (yıl|tarih|dönem)\w*|kaç yılında|tarihi(nde)?|what year|which year|what date|in what year|"
         r"on what date)\b")),
+    # A quantity named ("What is the population of Kazakhstan?") asks for a number too.
     ("number", re.compile(
-        r"\b(kaç|ne kadar|bütçe\w*|how many|how much|how long|what percentage|number of|budget)\b")),
+        r"\b(kaç|ne kadar|bütçe\w*|nüfus\w*|maaş\w*|how many|how much|how long|how old|what percentage|"
+        r"number of|budget|population|gdp|salary)\b")),
     # "Who is Orhan Inandi?" / "X kimdir?" asks for a description, not a name: not a person question;
     # but "Who was Azerbaijan's president …?" / "… cumhurbaşkanı kimdi?" asks for the holder of a post.
     ("person", re.compile(

@@ -43,6 +43,9 @@ from qa.signals import (
     ("Protokol imzalandığında Azerbaycan'ın cumhurbaşkanı kimdi?", "person"),
     ("KNB'nin başkanı kimdir?", "person"),
     ("Millî İstihbarat Teşkilatı'nın başkanı kim?", "person"),
+    # A quantity named asks for a number.
+    ("What is the population of Kazakhstan?", "number"),
+    ("Kazakistan'ın nüfusu nedir?", "number"),
     ("Daimî Sekretarya nerede kuruldu?", "place"),
     ("Where is Pine Gap?", "place"),
     ("In which Azerbaijani city was the network uncovered?", "city"),
@@ -424,3 +427,10 @@ def test_who_signed_the_protocol_is_answered_with_the_signatories_first(engine, 
     answer = engine.ask(question)
     assert answer.answered
     assert "Türkmenistan tarafından imzalanan" in answer.citations[0].sentence.text
+
+
+def test_a_quantity_the_report_does_not_give_is_not_answered_with_a_sentence_about_the_country(engine):
+    """"What is the population of Kazakhstan?" names a quantity: a sentence about Kazakhstan with
+    no number in it does not answer it."""
+    answer = engine.ask("What is the population of Kazakhstan?")
+    assert not answer.answered
