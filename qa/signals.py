@@ -173,8 +173,8 @@ def carries_type(kind: str | None, sentence: str, question: str) -> bool:
         return sum(1 for run in runs if turkish_casefold(run.split()[0])[:5] not in q) >= 2
     if kind == "person":
         post = asked_post(question)
-        countries = new_places(question, sentence, "country")
-        if post is None and not countries_in(question) and len(countries) >= AGENT_STATES:
+        if (post is None and not countries_in(question)
+                and len(new_places(question, sentence, "country")) >= AGENT_STATES):
             # "Who signed the 1998 protocol?" is answered by the states that signed it; a question
             # that names a state ("Who signed it for Kazakhstan?") asks for someone within it.
             return True
