@@ -64,7 +64,7 @@ def _romanised(name: str) -> str:
     word = turkish_casefold(name)
     for english, turkish in (("sh", "ş"), ("ch", "ç"), ("gh", "ğ"), ("j", "c"), ("y", "ı")):
         word = word.replace(english, turkish)
-    return word.translate(_ASCII)
+    return _fold(word)
 
 
 def _kept_in_english(word: str, glossary: Glossary) -> bool:
